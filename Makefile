@@ -1,0 +1,62 @@
+# Curbside developer entry points; `make help` lists them.
+# Every variable below can be overridden from the environment or the command
+# line, e.g. `make test TEST_ARGS='--filter RideTests'`.
+
+SHELL := bash
+# One shell per recipe, so the database exports eval'd on one line are still
+# there on the next; strict mode, so a failing step stops the recipe.
+.ONESHELL:
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PG_DIR ?= .local/postgres
+PG_PORT ?= 54320
+TEST_PG_DIR ?= .local/test-postgres
+TEST_PG_PORT ?= 54330
+SWIFT ?= swift
+CURBSIDE ?= .build/debug/curbside
+TEST_ARGS ?=
+
+.PHONY: help build run stop-db test clean-db
+
+help: ## List the targets
+	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  %-9s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+build: ## Build the server
+	@$(SWIFT) build
+
+run: ## Migrate and serve; starts a local PostgreSQL in PG_DIR unless CURBSIDE_DB_HOST is set
+	@if [[ -n "$${CURBSIDE_DB_HOST:-}" ]]; then
+		echo "make: using the database configured in the environment ($$CURBSIDE_DB_HOST)" >&2
+	else
+		# Assign before eval: a failure inside "$$(...)" would be lost in eval's
+		# arguments, but it does fail an assignment.
+		db_env="$$(scripts/postgres.sh start '$(PG_DIR)' '$(PG_PORT)')"
+		eval "$$db_env"
+		echo "make: the local PostgreSQL in $(PG_DIR) keeps running after the server stops; 'make stop-db' stops it" >&2
+	fi
+	$(SWIFT) build
+	$(CURBSIDE) db bootstrap
+	$(CURBSIDE) migrate
+	# exec, so Ctrl-C goes straight to the server rather than to a shell.
+	exec $(CURBSIDE) serve
+
+stop-db: ## Stop the local PostgreSQL started by `make run`
+	@scripts/postgres.sh stop '$(PG_DIR)'
+
+test: ## Run the tests against a throwaway primary + replicas (TEST_ARGS passed to swift test)
+	@$(SWIFT) build --build-tests
+	# The throwaway cluster must never outlive the run, whatever fails below;
+	# the recipe still exits with the status of the step that failed.
+	trap 'scripts/postgres.sh destroy "$(TEST_PG_DIR)" || true' EXIT
+	# Start from scratch: leftovers of an interrupted run would make results
+	# depend on history.
+	scripts/postgres.sh destroy '$(TEST_PG_DIR)'
+	db_env="$$(CURBSIDE_PG_FAST=1 scripts/postgres.sh start '$(TEST_PG_DIR)' '$(TEST_PG_PORT)' --replicas)"
+	eval "$$db_env"
+	$(CURBSIDE) db bootstrap
+	$(CURBSIDE) migrate
+	$(SWIFT) test $(TEST_ARGS)
+
+clean-db: ## Stop and delete the local PostgreSQL in PG_DIR
+	@scripts/postgres.sh destroy '$(PG_DIR)'

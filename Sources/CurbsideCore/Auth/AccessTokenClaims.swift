@@ -1,0 +1,39 @@
+import Foundation
+import JWTKit
+
+/// The claims of a Curbside access token.
+public struct AccessTokenClaims: JWTPayload, Equatable {
+    public var subject: SubjectClaim
+    public var role: String
+    /// The session (refresh-token family) the token was issued under.
+    public var sessionID: String?
+    public var issuer: IssuerClaim
+    public var issuedAt: IssuedAtClaim
+    public var notBefore: NotBeforeClaim
+    public var expiration: ExpirationClaim
+
+    enum CodingKeys: String, CodingKey {
+        case subject = "sub"
+        case role
+        case sessionID = "sid"
+        case issuer = "iss"
+        case issuedAt = "iat"
+        case notBefore = "nbf"
+        case expiration = "exp"
+    }
+
+    public init(principal: Principal, issuer: String, issuedAt: Date, lifetime: Duration) {
+        subject = .init(value: principal.userID.uuidString.lowercased())
+        role = principal.role.rawValue
+        sessionID = principal.sessionID?.uuidString.lowercased()
+        self.issuer = .init(value: issuer)
+        self.issuedAt = .init(value: issuedAt)
+        notBefore = .init(value: issuedAt.addingTimeInterval(-5))
+        expiration = .init(value: issuedAt.addingTimeInterval(TimeInterval(lifetime.components.seconds)))
+    }
+
+    public func verify(using algorithm: some JWTAlgorithm) async throws {
+        try expiration.verifyNotExpired()
+        try notBefore.verifyNotBefore()
+    }
+}

@@ -1,0 +1,145 @@
+import Configuration
+import Foundation
+import Logging
+
+/// Every setting of the platform, read once at start-up from swift-configuration.
+///
+/// Keys are read under `curbside.`; with environment variables that is `CURBSIDE_` followed by the
+/// key in upper case, dots and underscores alike becoming `_` (`curbside.http.port` ↔ `CURBSIDE_HTTP_PORT`).
+/// The README lists every key with its default; keep the two in step.
+public struct PlatformSettings: Sendable {
+    public struct HTTP: Sendable {
+        public var host: String
+        public var port: Int
+        public var maxBodyBytes: Int
+        public var bodyTimeout: Duration
+        /// Believe `X-Forwarded-For` (only behind a load balancer that sets it).
+        public var trustForwardedFor: Bool
+    }
+
+    public struct Database: Sendable {
+        public var host: String
+        public var port: Int
+        /// `host:port` of each streaming replica; reads that tolerate lag go there.
+        public var replicas: [(host: String, port: Int)]
+        /// Role passwords are derived from this secret unless given one by one.
+        public var secret: String
+        public var passwordOverrides: [String: String]
+        public var superuser: String
+        public var superuserPassword: String?
+        public var poolSize: Int
+        public var maxReplicaLag: Duration
+        public var replicaCheckInterval: Duration
+        public var connectTimeout: Duration
+        public var requireTLS: Bool
+    }
+
+    public struct Auth: Sendable {
+        public var keysDirectory: String
+        public var issuer: String
+        public var accessTokenLifetime: Duration
+        public var refreshTokenLifetime: Duration
+        public var bcryptCost: UInt8
+        public var signInMaxFailures: Int
+        public var signInWindow: Duration
+        public var signInLockout: Duration
+        public var pageTokenSecret: String
+    }
+
+    public struct Logging: Sendable {
+        public var level: Logger.Level
+        public var elasticsearchURL: String?
+        public var elasticsearchIndex: String
+        public var elasticsearchBufferSize: Int
+        public var elasticsearchBatchSize: Int
+        public var elasticsearchFlushInterval: Duration
+    }
+
+    public var http: HTTP
+    public var database: Database
+    public var auth: Auth
+    public var logging: Logging
+    public var secretsDirectory: String
+    public var accountDeletionGracePeriod: Duration
+
+    /// Reads every setting, generating local secrets into `secretsDirectory` when none are configured.
+    public init(reader root: ConfigReader) throws {
+        let config = root.scoped(to: "curbside")
+        secretsDirectory = config.string(forKey: "secrets.dir", default: ".local/secrets")
+        let secrets = LocalSecrets(directory: secretsDirectory)
+
+        http = HTTP(
+            host: config.string(forKey: "http.host", default: "127.0.0.1"),
+            port: config.int(forKey: "http.port", default: 8080),
+            maxBodyBytes: config.int(forKey: "http.max_body_bytes", default: 1 << 20),
+            bodyTimeout: .seconds(config.int(forKey: "http.body_timeout_seconds", default: 10)),
+            trustForwardedFor: config.bool(forKey: "http.trust_forwarded_for", default: false)
+        )
+
+        var overrides: [String: String] = [:]
+        for service in ServiceName.allCases {
+            for role in DatabaseRole.allCases {
+                let login = DatabaseRole.login(service: service, role: role)
+                if let password = config.string(forKey: ConfigKey("db.password.\(login)"), isSecret: true) {
+                    overrides[login] = password
+                }
+            }
+        }
+        let replicaList = config.string(forKey: "db.replicas", default: "")
+        database = Database(
+            host: config.string(forKey: "db.host", default: "127.0.0.1"),
+            port: config.int(forKey: "db.port", default: 54320),
+            replicas: try Self.parseHostPorts(replicaList),
+            secret: try config.string(forKey: "db.secret", isSecret: true) ?? secrets.value(named: "db-secret"),
+            passwordOverrides: overrides,
+            superuser: config.string(forKey: "db.superuser", default: "postgres"),
+            superuserPassword: config.string(forKey: "db.superuser_password", isSecret: true),
+            poolSize: config.int(forKey: "db.pool_size", default: 10),
+            maxReplicaLag: .milliseconds(config.int(forKey: "db.max_replica_lag_ms", default: 1000)),
+            replicaCheckInterval: .milliseconds(config.int(forKey: "db.replica_check_interval_ms", default: 500)),
+            connectTimeout: .seconds(config.int(forKey: "db.connect_timeout_seconds", default: 5)),
+            requireTLS: config.bool(forKey: "db.require_tls", default: false)
+        )
+
+        auth = Auth(
+            keysDirectory: config.string(forKey: "auth.keys_dir", default: secretsDirectory + "/jwt"),
+            issuer: config.string(forKey: "auth.issuer", default: "curbside"),
+            accessTokenLifetime: .seconds(config.int(forKey: "auth.access_token_seconds", default: 900)),
+            refreshTokenLifetime: .seconds(config.int(forKey: "auth.refresh_token_days", default: 30) * 86_400),
+            bcryptCost: UInt8(clamping: config.int(forKey: "auth.bcrypt_cost", default: 12)),
+            signInMaxFailures: config.int(forKey: "auth.sign_in_max_failures", default: 5),
+            signInWindow: .seconds(config.int(forKey: "auth.sign_in_window_seconds", default: 900)),
+            signInLockout: .seconds(config.int(forKey: "auth.sign_in_lockout_seconds", default: 300)),
+            pageTokenSecret: try config.string(forKey: "auth.page_token_secret", isSecret: true)
+                ?? secrets.value(named: "page-token-secret")
+        )
+
+        let level = config.string(forKey: "log.level", default: "info")
+        logging = Logging(
+            level: Logger.Level(rawValue: level) ?? .info,
+            elasticsearchURL: config.string(forKey: "log.elasticsearch_url"),
+            elasticsearchIndex: config.string(forKey: "log.elasticsearch_index", default: "curbside-logs"),
+            elasticsearchBufferSize: config.int(forKey: "log.elasticsearch_buffer", default: 10_000),
+            elasticsearchBatchSize: config.int(forKey: "log.elasticsearch_batch", default: 500),
+            elasticsearchFlushInterval: .milliseconds(config.int(forKey: "log.elasticsearch_flush_ms", default: 1000))
+        )
+        accountDeletionGracePeriod = .seconds(config.int(forKey: "users.deletion_grace_days", default: 30) * 86_400)
+    }
+
+    /// Parses `host:port,host:port`.
+    static func parseHostPorts(_ list: String) throws -> [(host: String, port: Int)] {
+        try list.split(separator: ",").map { entry in
+            let trimmed = entry.trimmingCharacters(in: .whitespaces)
+            guard let colon = trimmed.lastIndex(of: ":"), let port = Int(trimmed[trimmed.index(after: colon)...]) else {
+                throw ConfigurationError("CURBSIDE_DB_REPLICAS: expected host:port, got '\(trimmed)'")
+            }
+            return (String(trimmed[..<colon]), port)
+        }
+    }
+}
+
+/// A configuration mistake, reported at start-up with the key to fix.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

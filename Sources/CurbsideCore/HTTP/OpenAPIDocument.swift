@@ -1,0 +1,67 @@
+import Foundation
+import HTTPTypes
+import Yams
+
+/// A service's hand-written OpenAPI document: served to clients as YAML and JSON, and read by the
+/// platform for each operation's declared roles.
+public struct OpenAPIDocument: Sendable {
+    public let yaml: String
+    public let json: [UInt8]
+    let policies: [String: OperationPolicy]
+
+    /// Loads the document and fails if any operation does not declare `x-curbside-roles`.
+    public init(yaml: String) throws {
+        self.yaml = yaml
+        guard let tree = try Yams.load(yaml: yaml) as? [String: Any] else { throw OpenAPIDocumentError.notAnObject }
+        json = Array(try JSONSerialization.data(withJSONObject: tree, options: [.sortedKeys, .withoutEscapingSlashes]))
+        var policies: [String: OperationPolicy] = [:]
+        let paths = tree["paths"] as? [String: Any] ?? [:]
+        for (path, item) in paths {
+            guard let operations = item as? [String: Any] else { continue }
+            for (method, operation) in operations where Self.httpMethods.contains(method) {
+                let declared = (operation as? [String: Any])?["x-curbside-roles"] as? [String]
+                guard let declared else { throw OpenAPIDocumentError.missingRoles("\(method.uppercased()) \(path)") }
+                policies[Self.key(method.uppercased(), path)] = try OperationPolicy(declared: declared)
+            }
+        }
+        self.policies = policies
+    }
+
+    /// Loads a document from a resource file.
+    public init(contentsOf url: URL) throws {
+        try self.init(yaml: String(decoding: try Data(contentsOf: url), as: UTF8.self))
+    }
+
+    /// The declared policy of an operation, by method and OpenAPI path.
+    public func policy(method: HTTPRequest.Method, path: String) -> OperationPolicy? {
+        policies[Self.key(method.rawValue, path)]
+    }
+
+    /// Every declared operation with its policy (for the authorization matrix tests).
+    public var operations: [(method: String, path: String, policy: OperationPolicy)] {
+        policies.map { key, policy in
+            let parts = key.split(separator: " ", maxSplits: 1)
+            return (String(parts[0]), String(parts[1]), policy)
+        }.sorted { ($0.path, $0.method) < ($1.path, $1.method) }
+    }
+
+    private static let httpMethods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
+    private static func key(_ method: String, _ path: String) -> String { "\(method) \(path)" }
+}
+
+/// A problem with a service's OpenAPI document, found at start-up.
+public enum OpenAPIDocumentError: Error, CustomStringConvertible {
+    case notAnObject
+    case missingRoles(String)
+    case unknownRole(String)
+    case undeclaredOperation(String)
+
+    public var description: String {
+        switch self {
+        case .notAnObject: "the OpenAPI document is not a YAML mapping"
+        case .missingRoles(let operation): "\(operation) does not declare x-curbside-roles"
+        case .unknownRole(let role): "x-curbside-roles names an unknown role: \(role)"
+        case .undeclaredOperation(let operation): "\(operation) is registered but not in the document"
+        }
+    }
+}

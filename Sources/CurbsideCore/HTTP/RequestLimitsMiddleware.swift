@@ -1,0 +1,73 @@
+import Hummingbird
+import NIOCore
+
+/// Bounds what a client can make the server hold: the body's size and how long it may take to arrive,
+/// and insists on JSON for request bodies, so that no handler ever sees an unbounded or foreign body.
+public struct RequestLimitsMiddleware: RouterMiddleware {
+    public typealias Context = CurbsideRequestContext
+
+    let maxBodyBytes: Int
+    let bodyTimeout: Duration
+
+    public init(maxBodyBytes: Int, bodyTimeout: Duration) {
+        self.maxBodyBytes = maxBodyBytes
+        self.bodyTimeout = bodyTimeout
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        guard request.method == .post || request.method == .patch || request.method == .put else {
+            return try await next(request, context)
+        }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
+            throw tooLarge
+        }
+        var request = request
+        let limit = maxBodyBytes
+        let body: ByteBuffer
+        do {
+            body = try await withDeadline(bodyTimeout) { [request] in
+                var copy = request
+                return try await copy.collectBody(upTo: limit)
+            }
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge
+        }
+        request.body = .init(buffer: body)
+        if body.readableBytes > 0, !Self.isJSON(request.headers[.contentType]) {
+            throw AIPError(
+                .invalidArgument, reason: "UNSUPPORTED_MEDIA_TYPE",
+                message: "the request body must be sent as Content-Type: application/json", httpCode: 415)
+        }
+        return try await next(request, context)
+    }
+
+    private var tooLarge: AIPError {
+        AIPError(
+            .outOfRange, reason: "REQUEST_TOO_LARGE",
+            message: "the request body is larger than \(maxBodyBytes) bytes", metadata: ["limit": "\(maxBodyBytes)"],
+            httpCode: 413)
+    }
+
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        return mediaType == "application/json"
+    }
+}
+
+/// Runs `operation`, failing with 408 if it does not finish within `timeout`.
+func withDeadline<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            throw AIPError(
+                .deadlineExceeded, reason: "REQUEST_TIMEOUT", message: "the request body did not arrive in time",
+                httpCode: 408)
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

@@ -1,0 +1,34 @@
+import CurbsideCore
+import Foundation
+
+/// Keyset pagination on (sort column, id): stable under concurrent inserts, every item once.
+enum KeysetPage {
+    /// Appends the cursor condition, ORDER BY and LIMIT (one extra row tells whether a next page exists).
+    static func apply(
+        cursor: PageTokenCodec.Cursor?, order: OrderBy, sortColumn: String, idColumn: String, limit: Int,
+        to query: inout SQLBuilder
+    ) throws(AIPError) {
+        let direction = order.descending ? "DESC" : "ASC"
+        if let cursor {
+            guard let sortValue = Timestamp.parse(cursor.sortKey), let id = UUID(uuidString: cursor.id) else {
+                throw .invalidArgument("pageToken is not valid for this request", field: "pageToken", reason: "INVALID_PAGE_TOKEN")
+            }
+            query.append(" AND (\(sortColumn), \(idColumn)) \(order.descending ? "<" : ">") (")
+            query.bind(sortValue)
+            query.append(", ")
+            query.bind(id)
+            query.append(")")
+        }
+        query.append(" ORDER BY \(sortColumn) \(direction), \(idColumn) \(direction) LIMIT ")
+        query.bind(limit + 1)
+    }
+
+    /// Splits the fetched rows into the page and the cursor for the next one.
+    static func page<Item>(
+        _ rows: [Item], limit: Int, cursor: (Item) -> PageTokenCodec.Cursor
+    ) -> (items: [Item], next: PageTokenCodec.Cursor?) {
+        guard rows.count > limit else { return (rows, nil) }
+        let items = Array(rows.prefix(limit))
+        return (items, items.last.map(cursor))
+    }
+}

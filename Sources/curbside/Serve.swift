@@ -1,0 +1,67 @@
+import ArgumentParser
+import CurbsideCore
+import Hummingbird
+import ServiceLifecycle
+import Users
+
+/// `curbside serve`: the HTTP APIs of every service (or one) until SIGINT/SIGTERM.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the APIs (every service in one process by default).",
+        discussion: "Stops gracefully on SIGINT or SIGTERM: in-flight requests finish, then pools close.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "Serve only this service (users). Default: all.")
+    var service: String?
+
+    @Option(name: .long, help: "Address to listen on. Env: CURBSIDE_HTTP_HOST (default 127.0.0.1).")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on. Env: CURBSIDE_HTTP_PORT (default 8080).")
+    var port: Int?
+
+    func run() async throws {
+        var overrides: [String: String] = [:]
+        if let host { overrides["curbside.http.host"] = host }
+        if let port { overrides["curbside.http.port"] = String(port) }
+        let settings = try common.settings(overrides: overrides)
+        let shipper = settings.logging.elasticsearchURL.map {
+            ElasticsearchShipper(
+                configuration: .init(
+                    baseURL: $0, index: settings.logging.elasticsearchIndex, capacity: settings.logging.elasticsearchBufferSize,
+                    batchSize: settings.logging.elasticsearchBatchSize, flushInterval: settings.logging.elasticsearchFlushInterval))
+        }
+        let logger = ProcessLogging.bootstrap(settings: settings, shipper: shipper)
+        MetricsRoute.bootstrap()
+        let platform = try await Platform(settings: settings, logger: logger)
+        let modules = try ModuleCatalog.modules(named: service, platform: platform)
+        try await StartupCheck.databases(modules: modules, settings: settings, logger: logger)
+        let app = try PlatformApplication.application(
+            platform: platform, modules: modules, extraServices: shipper.map { [$0] } ?? [])
+        logger.info(
+            "serving", metadata: ["services": "\(modules.map(\.name.rawValue).joined(separator: ","))", "port": "\(settings.http.port)"])
+        try await app.runService()
+    }
+}
+
+/// The services this binary can host.
+enum ModuleCatalog {
+    static let available = ["users"]
+
+    static func modules(named name: String?, platform: Platform) throws -> [any ServiceModule] {
+        switch name {
+        case nil, "all": return [try UsersModule(platform: platform)]
+        case "users": return [try UsersModule(platform: platform)]
+        case let other?:
+            throw ValidationError("unknown service '\(other)'; available: \(available.joined(separator: ", "))")
+        }
+    }
+
+    static func migrations(for service: ServiceName) -> [Migration] {
+        switch service {
+        case .users: UsersModule.migrations
+        default: []
+        }
+    }
+}
