@@ -59,7 +59,8 @@ public struct UsersModule: ServiceModule {
         let api = UsersAPI(accounts: accounts, profiles: profiles, drivers: drivers, vehicles: vehicles)
         try api.registerHandlers(
             on: transport,
-            configuration: Configuration(dateTranscoder: RFC3339DateTranscoder()))
+            configuration: Configuration(
+                dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
     }
 
     public var backgroundServices: [any Service] { [maintenance] }

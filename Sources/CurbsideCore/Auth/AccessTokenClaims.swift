@@ -22,7 +22,9 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         case expiration = "exp"
     }
 
-    public init(principal: Principal, issuer: String, issuedAt: Date, lifetime: Duration) {
+    public init(principal: Principal, issuer: String, issuedAt exactIssuedAt: Date, lifetime: Duration) {
+        // Whole seconds: NumericDate claims are conventionally integers.
+        let issuedAt = Date(timeIntervalSince1970: exactIssuedAt.timeIntervalSince1970.rounded(.down))
         subject = .init(value: principal.userID.uuidString.lowercased())
         role = principal.role.rawValue
         sessionID = principal.sessionID?.uuidString.lowercased()

@@ -36,6 +36,7 @@ public final class Database: Sendable {
 
     /// Runs `body` in a transaction on the primary and remembers the WAL position of the commit for
     /// `writer`, so that the writer's later reads never see an older state.
+    @discardableResult
     public func transaction<Result: Sendable>(
         writer: UUID? = nil, logger: Logger,
         _ body: @Sendable (PostgresConnection) async throws -> Result

@@ -36,6 +36,7 @@ public struct ServiceDatabases: Sendable {
         platform = database(.platform)
         // Each role has its own replica pools; the monitor watches all of them.
         monitor = ReplicaMonitor(
+            primary: platform.primary,
             replicas: driver.replicas + passenger.replicas + platform.replicas,
             interval: settings.replicaCheckInterval, logger: logger)
     }

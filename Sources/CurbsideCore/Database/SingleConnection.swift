@@ -7,6 +7,7 @@ import PostgresNIO
 /// Unlike a pool, a direct connection fails at once on a wrong password or a dead server, which is
 /// what a command run by a person needs (a pool retries with backoff for over a minute).
 public enum SingleConnection {
+    @discardableResult
     public static func with<Result>(
         host: String, port: Int, username: String, password: String?, database: String,
         connectTimeout: Duration, logger: Logger,
@@ -27,6 +28,7 @@ public enum SingleConnection {
     }
 
     /// Opens a direct connection described by a pool configuration.
+    @discardableResult
     public static func with<Result>(
         _ configuration: PostgresClientConfiguration, logger: Logger,
         _ body: (PostgresConnection) async throws -> Result

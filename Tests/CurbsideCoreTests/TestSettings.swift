@@ -1,0 +1,47 @@
+import Configuration
+import Foundation
+import Logging
+import PostgresNIO
+
+@testable import CurbsideCore
+
+/// Settings for tests: the cluster `make test` started (CURBSIDE_DB_* in the environment), with
+/// cheap bcrypt and a quiet logger.
+enum TestSettings {
+    static func make(_ overrides: [String: String] = [:]) throws -> PlatformSettings {
+        var values: [AbsoluteConfigKey: ConfigValue] = [
+            AbsoluteConfigKey(["curbside", "auth", "bcrypt_cost"]): .init(.string("4"), isSecret: false)
+        ]
+        for (key, value) in overrides {
+            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.string(value), isSecret: false)
+        }
+        return try PlatformSettings(
+            reader: ConfigReader(providers: [InMemoryProvider(values: values), EnvironmentVariablesProvider()]))
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// The delayed replica (`recovery_min_apply_delay`) started by `make test`, if any.
+    static var delayedReplica: (host: String, port: Int)? {
+        guard let text = ProcessInfo.processInfo.environment["CURBSIDE_TEST_DELAYED_REPLICA"] else { return nil }
+        return try? PlatformSettings.parseHostPorts(text).first
+    }
+}
+
+/// Runs `body` while `clients` run.
+func withRunning<T: Sendable>(_ clients: [PostgresClient], _ body: @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        for client in clients {
+            group.addTask {
+                await client.run()
+                return nil
+            }
+        }
+        defer { group.cancelAll() }
+        return try await body()
+    }
+}
