@@ -10,14 +10,9 @@ struct CommonOptions: ParsableArguments {
 
     /// The settings from the environment, with these flags on top.
     func settings(overrides: [String: String] = [:]) throws -> PlatformSettings {
-        var values: [AbsoluteConfigKey: ConfigValue] = [:]
         var all = overrides
         if let logLevel { all["curbside.log.level"] = logLevel }
-        for (key, value) in all {
-            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.string(value), isSecret: false)
-        }
-        let reader = ConfigReader(providers: [InMemoryProvider(values: values), EnvironmentVariablesProvider()])
-        return try PlatformSettings(reader: reader)
+        return try PlatformSettings(reader: PlatformSettings.reader(overrides: all))
     }
 }
 

@@ -9,14 +9,7 @@ import PostgresNIO
 /// cheap bcrypt and a quiet logger.
 enum TestSettings {
     static func make(_ overrides: [String: String] = [:]) throws -> PlatformSettings {
-        var values: [AbsoluteConfigKey: ConfigValue] = [
-            AbsoluteConfigKey(["curbside", "auth", "bcrypt_cost"]): .init(.string("4"), isSecret: false)
-        ]
-        for (key, value) in overrides {
-            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.string(value), isSecret: false)
-        }
-        return try PlatformSettings(
-            reader: ConfigReader(providers: [InMemoryProvider(values: values), EnvironmentVariablesProvider()]))
+        return try PlatformSettings(reader: PlatformSettings.reader(overrides: ["curbside.auth.bcrypt_cost": "4"].merging(overrides) { $1 }))
     }
 
     static var logger: Logger {

@@ -143,3 +143,17 @@ public struct ConfigurationError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension PlatformSettings {
+    /// A reader of the process environment with `overrides` (dotted keys such as `curbside.http.port`,
+    /// string values parsed like environment variables) taking precedence.
+    public static func reader(overrides: [String: String] = [:]) -> ConfigReader {
+        let asEnvironment = Dictionary(
+            uniqueKeysWithValues: overrides.map { key, value in
+                (key.uppercased().replacingOccurrences(of: ".", with: "_"), value)
+            })
+        return ConfigReader(providers: [
+            EnvironmentVariablesProvider(environmentVariables: asEnvironment), EnvironmentVariablesProvider(),
+        ])
+    }
+}

@@ -1,0 +1,159 @@
+import Configuration
+import CurbsideCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+
+@testable import Users
+
+/// The users service wired as in production against the cluster `make test` started, with cheap
+/// bcrypt, a low sign-in limit and trust in `X-Forwarded-For` so tests can be distinct clients.
+enum TestPlatform {
+    static let overrides: [String: String] = [
+        "curbside.auth.bcrypt_cost": "4",
+        "curbside.auth.sign_in_max_failures": "3",
+        "curbside.http.trust_forwarded_for": "true",
+        "curbside.http.max_body_bytes": "65536",
+    ]
+
+    private static let cache = PlatformCache()
+
+    static func platform() async throws -> Platform { try await cache.get() }
+
+    static func settings() throws -> PlatformSettings {
+        return try PlatformSettings(reader: PlatformSettings.reader(overrides: overrides))
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// Runs `body` against the HTTP router of a users module whose pools are running.
+    static func withAPI(_ body: @Sendable (TestAPI, UsersModule) async throws -> Void) async throws {
+        let platform = try await platform()
+        MetricsRoute.bootstrap()
+        let module = try UsersModule(platform: platform)
+        let router = try PlatformApplication.router(platform: platform, modules: [module])
+        var app = Application(router: router, logger: logger)
+        for client in module.databases.clients { app.addServices(client) }
+        try await app.test(.router) { client in
+            try await body(TestAPI(client: client, platform: platform), module)
+        }
+    }
+}
+
+actor PlatformCache {
+    private var platform: Platform?
+
+    func get() async throws -> Platform {
+        if let platform { return platform }
+        let made = try await Platform(settings: try TestPlatform.settings(), logger: TestPlatform.logger)
+        platform = made
+        return made
+    }
+}
+
+/// A response as tests look at it.
+struct Reply: Sendable {
+    let status: Int
+    let headers: HTTPFields
+    let body: Data
+
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
+    subscript(key: String) -> Any? { json[key] }
+    func string(_ key: String) -> String? { json[key] as? String }
+    var errorReason: String? {
+        ((json["error"] as? [String: Any])?["details"] as? [[String: Any]])?.first?["reason"] as? String
+    }
+    var errorStatus: String? { (json["error"] as? [String: Any])?["status"] as? String }
+    var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// JSON calls through the router, plus the sign-up and sign-in steps most tests need.
+struct TestAPI: Sendable {
+    let client: any TestClientProtocol
+    let platform: Platform
+
+    @discardableResult
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: String? = nil,
+        headers extra: HTTPFields = [:], rawBody: ByteBuffer? = nil
+    ) async throws -> Reply {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var body: ByteBuffer?
+        if let json {
+            if headers[.contentType] == nil { headers[.contentType] = "application/json" }
+            body = ByteBuffer(string: json)
+        }
+        if let rawBody { body = rawBody }
+        return try await client.execute(uri: path, method: method, headers: headers, body: body) { response in
+            Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))
+        }
+    }
+
+    /// A signed-up account and its password.
+    struct Account: Sendable {
+        let id: String
+        let email: String
+        let password: String
+        var name: String { "users/\(id)" }
+    }
+
+    /// A signed-in account.
+    struct Session: Sendable {
+        let account: Account
+        let accessToken: String
+        let refreshToken: String
+    }
+
+    func signUp(role: String = "PASSENGER", email: String? = nil) async throws -> Account {
+        let email = email ?? "\(role.lowercased())-\(UUID().uuidString.prefix(12).lowercased())@example.com"
+        let password = "pass-\(UUID().uuidString.prefix(8))-1"
+        let reply = try await call(
+            .post, "/v1/users",
+            json: #"{"role":"\#(role)","email":"\#(email)","displayName":"Test \#(role)","password":"\#(password)"}"#)
+        guard reply.status == 200, let id = reply.string("uid") else {
+            throw TestFailure("sign-up failed: \(reply.status) \(reply.text)")
+        }
+        return Account(id: id, email: email, password: password)
+    }
+
+    func signIn(_ account: Account) async throws -> Session {
+        let reply = try await call(
+            .post, "/v1/sessions", json: #"{"email":"\#(account.email)","password":"\#(account.password)"}"#)
+        guard reply.status == 200, let access = reply.string("accessToken"), let refresh = reply.string("refreshToken") else {
+            throw TestFailure("sign-in failed: \(reply.status) \(reply.text)")
+        }
+        return Session(account: account, accessToken: access, refreshToken: refresh)
+    }
+
+    func newSession(role: String = "PASSENGER") async throws -> Session {
+        try await signIn(try await signUp(role: role))
+    }
+
+    /// An admin, created the way `curbside admin create` does.
+    func adminSession(module: UsersModule) async throws -> Session {
+        let email = "admin-\(UUID().uuidString.prefix(12).lowercased())@example.com"
+        let password = "admin-\(UUID().uuidString.prefix(8))-1"
+        let user = try await module.accounts.signUp(
+            .init(role: .admin, email: email, phoneNumber: nil, displayName: "Admin", password: password), requestID: nil,
+            allowAdmin: true, logger: TestPlatform.logger)
+        return try await signIn(Account(id: user.id.uuidString.lowercased(), email: email, password: password))
+    }
+
+    /// A token for another Curbside service.
+    func serviceToken() async throws -> String {
+        try await platform.tokens.issueAccessToken(for: Principal(userID: UUID(), role: .service, sessionID: nil)).token
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
