@@ -1,3 +1,4 @@
+import CurbsideCore
 import Foundation
 import HTTPTypes
 import Testing
