@@ -117,7 +117,9 @@ public final class ElasticsearchShipper: LogLineSink, Service {
         request.headers.add(name: "Content-Type", value: "application/x-ndjson")
         request.body = .bytes(body)
         do {
-            let response = try await httpClient.execute(request, timeout: .nanoseconds(Int64(configuration.requestTimeout.components.seconds * 1_000_000_000)))
+            let timeout = configuration.requestTimeout.components
+            let nanoseconds = timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000
+            let response = try await httpClient.execute(request, timeout: .nanoseconds(nanoseconds))
             let payload = try await response.body.collect(upTo: 16 << 20)
             guard response.status == .ok else {
                 return .failed
