@@ -81,6 +81,7 @@ let package = Package(
             name: "CurbsideCoreTests",
             dependencies: [
                 "CurbsideCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -90,6 +91,7 @@ let package = Package(
             dependencies: [
                 "Users",
                 "CurbsideCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
