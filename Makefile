@@ -17,7 +17,7 @@ SWIFT ?= swift
 CURBSIDE ?= .build/debug/curbside
 TEST_ARGS ?=
 
-.PHONY: help build run stop-db test clean-db
+.PHONY: help build run stop-db test clean-db format lint
 
 help: ## List the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  %-9s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -44,8 +44,9 @@ run: ## Migrate and serve; starts a local PostgreSQL in PG_DIR unless CURBSIDE_D
 stop-db: ## Stop the local PostgreSQL started by `make run`
 	@scripts/postgres.sh stop '$(PG_DIR)'
 
-test: ## Run the tests against a throwaway primary + replicas (TEST_ARGS passed to swift test)
-	@$(SWIFT) build --build-tests
+test: ## Lint, then run the tests against a throwaway primary + replicas (TEST_ARGS passed to swift test)
+	@$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	$(SWIFT) build --build-tests
 	# The throwaway cluster must never outlive the run, whatever fails below;
 	# the recipe still exits with the status of the step that failed.
 	trap 'scripts/postgres.sh destroy "$(TEST_PG_DIR)" || true' EXIT
@@ -60,3 +61,9 @@ test: ## Run the tests against a throwaway primary + replicas (TEST_ARGS passed 
 
 clean-db: ## Stop and delete the local PostgreSQL in PG_DIR
 	@scripts/postgres.sh destroy '$(PG_DIR)'
+
+format: ## Format the sources with swift-format (.swift-format)
+	@$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
+
+lint: ## Check formatting as `make test` does
+	@$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

@@ -14,10 +14,11 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let settings = try common.settings()
         let logger = ProcessLogging.bootstrap(settings: settings, shipper: nil)
-        let services = try service.map { name in
-            guard let service = ServiceName(rawValue: name) else { throw ValidationError("unknown service '\(name)'") }
-            return [service]
-        } ?? ServiceName.allCases
+        let services =
+            try service.map { name in
+                guard let service = ServiceName(rawValue: name) else { throw ValidationError("unknown service '\(name)'") }
+                return [service]
+            } ?? ServiceName.allCases
         let credentials = DatabaseCredentials(settings: settings.database)
         for service in services {
             let migrations = ModuleCatalog.migrations(for: service)

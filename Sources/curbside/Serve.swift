@@ -42,6 +42,7 @@ struct Serve: AsyncParsableCommand {
         logger.info(
             "serving", metadata: ["services": "\(modules.map(\.name.rawValue).joined(separator: ","))", "port": "\(settings.http.port)"])
         try await app.runService()
+        logger.info("stopped")
     }
 }
 

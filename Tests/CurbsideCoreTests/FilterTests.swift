@@ -11,10 +11,11 @@ import Testing
 
     @Test func parsesComparisonsJoinedWithAnd() throws {
         let filter = try Filter(#"role = "DRIVER" AND createTime >= "2026-01-01T00:00:00Z""#)
-        #expect(filter.terms == [
-            .init(field: "role", op: .equal, value: "DRIVER"),
-            .init(field: "createTime", op: .greaterOrEqual, value: "2026-01-01T00:00:00Z"),
-        ])
+        #expect(
+            filter.terms == [
+                .init(field: "role", op: .equal, value: "DRIVER"),
+                .init(field: "createTime", op: .greaterOrEqual, value: "2026-01-01T00:00:00Z"),
+            ])
     }
 
     @Test func bindsValuesInsteadOfWritingThemIntoSQL() throws {

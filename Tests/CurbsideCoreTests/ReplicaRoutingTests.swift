@@ -76,7 +76,9 @@ import Testing
             await monitor.checkAll()
             let seen = try await database.read(reader: writer, logger: logger) { client in
                 var found = false
-                for try await _ in try await client.query(PostgresQuery(unsafeSQL: "SELECT id FROM \(table) WHERE id = $1", binds: try Self.binds(row)), logger: logger) {
+                for try await _ in try await client.query(
+                    PostgresQuery(unsafeSQL: "SELECT id FROM \(table) WHERE id = $1", binds: try Self.binds(row)), logger: logger)
+                {
                     found = true
                 }
                 return found
@@ -92,7 +94,8 @@ import Testing
         let logger = logger
         try await withRunning(database.clients) {
             try await database.transaction(logger: logger) { connection in
-                try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ($1)", binds: try Self.binds(UUID())), logger: logger)
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ($1)", binds: try Self.binds(UUID())), logger: logger)
             }
             // The replica applies WAL 3 s late: 1.5 s after the write it still lacks it.
             await monitor.checkAll()

@@ -11,11 +11,12 @@ import Testing
             DO $$ BEGIN PERFORM 1; PERFORM 2; END $$;
             CREATE INDEX b ON a (x)
             """
-        #expect(SQLStatementSplitter.split(sql) == [
-            "CREATE TABLE a (x text DEFAULT 'a;b')",
-            "DO $$ BEGIN PERFORM 1; PERFORM 2; END $$",
-            "CREATE INDEX b ON a (x)",
-        ])
+        #expect(
+            SQLStatementSplitter.split(sql) == [
+                "CREATE TABLE a (x text DEFAULT 'a;b')",
+                "DO $$ BEGIN PERFORM 1; PERFORM 2; END $$",
+                "CREATE INDEX b ON a (x)",
+            ])
     }
 
     @Test func lsnsParseAndCompare() throws {

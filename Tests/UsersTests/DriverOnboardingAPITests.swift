@@ -17,7 +17,9 @@ import Testing
 
             let vehicle = try await api.call(
                 .post, "/v1/drivers/me/vehicles?requestId=\(UUID())", token: driver.accessToken,
-                json: #"{"make":"Toyota","model":"Prius","year":2022,"licensePlate":"\#(plate)","color":"blue","seatCount":4,"vehicleClass":"COMFORT"}"#)
+                json:
+                    #"{"make":"Toyota","model":"Prius","year":2022,"licensePlate":"\#(plate)","color":"blue","seatCount":4,"vehicleClass":"COMFORT"}"#
+            )
             #expect(vehicle.status == 200, "\(vehicle.text)")
             #expect(vehicle.string("state") == "PENDING_APPROVAL")
             let vehicleName = try #require(vehicle.string("name"))
@@ -26,10 +28,11 @@ import Testing
             let notYet = try await api.call(.get, "/v1/drivers/\(id):checkEligibility?vehicle=\(vehicleName)", token: service)
             #expect(notYet.status == 200)
             #expect(notYet["eligible"] as? Bool == false)
-            #expect(Set(notYet["reasons"] as? [String] ?? []) == [
-                "DRIVER_NOT_APPROVED", "LICENSE_MISSING_OR_EXPIRED", "INSURANCE_MISSING_OR_EXPIRED", "VEHICLE_NOT_APPROVED",
-                "REGISTRATION_MISSING_OR_EXPIRED",
-            ])
+            #expect(
+                Set(notYet["reasons"] as? [String] ?? []) == [
+                    "DRIVER_NOT_APPROVED", "LICENSE_MISSING_OR_EXPIRED", "INSURANCE_MISSING_OR_EXPIRED", "VEHICLE_NOT_APPROVED",
+                    "REGISTRATION_MISSING_OR_EXPIRED",
+                ])
 
             let nextYear = ISO8601DateFormatter().string(from: Date().addingTimeInterval(365 * 86_400))
             for (type, vehiclePart) in [("DRIVERS_LICENSE", ""), ("INSURANCE", ""), ("VEHICLE_REGISTRATION", #","vehicle":"\#(vehicleName)""#)] {
@@ -67,11 +70,16 @@ import Testing
             #expect(stale.status == 409)
             let passenger = try await api.signUp()
             #expect(try await api.call(.post, "/v1/drivers/\(passenger.id):approve", token: admin.accessToken, json: "{}").status == 404)
+            let rejected = try await api.call(
+                .post, "/v1/drivers/\(driver.id):reject", token: admin.accessToken, json: #"{"reason":"licence unreadable"}"#)
+            #expect(rejected.status == 200)
+            #expect(rejected.string("approvalState") == "REJECTED")
+            #expect(rejected.string("approvalReason") == "licence unreadable")
         }
     }
 
-    @Test func vehiclesCanBeListedUpdatedAndRemovedAndPlatesAreUnique() async throws {
-        try await TestPlatform.withAPI { api, _ in
+    @Test func vehiclesCanBeListedUpdatedRejectedAndRemovedAndPlatesAreUnique() async throws {
+        try await TestPlatform.withAPI { api, module in
             let driver = try await api.newSession(role: "DRIVER")
             let other = try await api.newSession(role: "DRIVER")
             let plate = plate()
@@ -94,6 +102,10 @@ import Testing
             #expect(missingField.status == 400)
             #expect(missingField.errorReason == "FIELD_REQUIRED")
 
+            let admin = try await api.adminSession(module: module)
+            let rejected = try await api.call(.post, "/v1/\(name):reject", token: admin.accessToken, json: #"{"reason":"plate mismatch"}"#)
+            #expect(rejected.string("state") == "REJECTED")
+            #expect(rejected.string("stateReason") == "plate mismatch")
             #expect(try await api.call(.delete, "/v1/\(name)", token: driver.accessToken).status == 200)
             #expect(try await api.call(.delete, "/v1/\(name)", token: driver.accessToken).status == 404)
             #expect(try await api.call(.get, "/v1/\(name)", token: driver.accessToken).status == 404)
@@ -112,10 +124,13 @@ import Testing
             #expect(expired.errorReason == "DOCUMENT_EXPIRED")
             let otherVehicle = try await api.call(
                 .post, "/v1/drivers/me/vehicles", token: other.accessToken,
-                json: #"{"make":"Kia","model":"Niro","year":2021,"licensePlate":"\#(plate())","color":"grey","seatCount":4,"vehicleClass":"ECONOMY"}"#)
+                json: #"{"make":"Kia","model":"Niro","year":2021,"licensePlate":"\#(plate())","color":"grey","seatCount":4,"vehicleClass":"ECONOMY"}"#
+            )
             let foreign = try await api.call(
                 .post, "/v1/drivers/me/documents", token: driver.accessToken,
-                json: #"{"type":"VEHICLE_REGISTRATION","documentNumber":"R1","expireTime":"2099-01-01T00:00:00.000Z","vehicle":"\#(otherVehicle.string("name") ?? "")"}"#)
+                json:
+                    #"{"type":"VEHICLE_REGISTRATION","documentNumber":"R1","expireTime":"2099-01-01T00:00:00.000Z","vehicle":"\#(otherVehicle.string("name") ?? "")"}"#
+            )
             #expect(foreign.status == 400)
             let good = try await api.call(
                 .post, "/v1/drivers/me/documents", token: driver.accessToken,

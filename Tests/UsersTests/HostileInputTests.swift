@@ -60,7 +60,9 @@ import Testing
             for year in ["1e30", "99999999999999999999", "-1", "2.5"] {
                 let reply = try await api.call(
                     .post, "/v1/drivers/me/vehicles", token: session.accessToken,
-                    json: #"{"make":"T","model":"P","year":\#(year),"licensePlate":"H\#(Int.random(in: 100...999))","color":"b","seatCount":4,"vehicleClass":"ECONOMY"}"#)
+                    json:
+                        #"{"make":"T","model":"P","year":\#(year),"licensePlate":"H\#(Int.random(in: 100...999))","color":"b","seatCount":4,"vehicleClass":"ECONOMY"}"#
+                )
                 #expect(reply.status == 400, "\(year): \(reply.text)")
             }
         }

@@ -7,15 +7,18 @@ import Testing
 @Suite struct ProfileAPITests {
     @Test func signUpErrorsAreAIPShaped() async throws {
         try await TestPlatform.withAPI { api, _ in
-            let weak = try await api.call(.post, "/v1/users", json: #"{"role":"PASSENGER","email":"w-\#(UUID())@example.com","displayName":"W","password":"short"}"#)
+            let weak = try await api.call(
+                .post, "/v1/users", json: #"{"role":"PASSENGER","email":"w-\#(UUID())@example.com","displayName":"W","password":"short"}"#)
             #expect(weak.status == 400)
             #expect(weak.errorReason == "WEAK_PASSWORD")
 
-            let admin = try await api.call(.post, "/v1/users", json: #"{"role":"ADMIN","email":"a-\#(UUID())@example.com","displayName":"A","password":"long-enough-1"}"#)
+            let admin = try await api.call(
+                .post, "/v1/users", json: #"{"role":"ADMIN","email":"a-\#(UUID())@example.com","displayName":"A","password":"long-enough-1"}"#)
             #expect(admin.status == 400)
             #expect(admin.errorReason == "INVALID_ROLE")
 
-            let unknownRole = try await api.call(.post, "/v1/users", json: #"{"role":"PILOT","email":"p@example.com","displayName":"P","password":"long-enough-1"}"#)
+            let unknownRole = try await api.call(
+                .post, "/v1/users", json: #"{"role":"PILOT","email":"p@example.com","displayName":"P","password":"long-enough-1"}"#)
             #expect(unknownRole.status == 400)
 
             let noContact = try await api.call(.post, "/v1/users", json: #"{"role":"PASSENGER","displayName":"N","password":"long-enough-1"}"#)
@@ -121,7 +124,8 @@ import Testing
             let filter = #"role = "DRIVER" AND createTime >= "\#(since)""#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             repeat {
                 let tokenPart = token.map { "&pageToken=\($0)" } ?? ""
-                let page = try await api.call(.get, "/v1/users?pageSize=2&orderBy=createTime%20desc&filter=\(filter)\(tokenPart)", token: admin.accessToken)
+                let page = try await api.call(
+                    .get, "/v1/users?pageSize=2&orderBy=createTime%20desc&filter=\(filter)\(tokenPart)", token: admin.accessToken)
                 #expect(page.status == 200)
                 let users = page.json["users"] as? [[String: Any]] ?? []
                 #expect(users.count <= 2)
@@ -134,7 +138,8 @@ import Testing
 
             let first = try await api.call(.get, "/v1/users?pageSize=1", token: admin.accessToken)
             let firstToken = try #require(first.string("nextPageToken"))
-            let mismatched = try await api.call(.get, "/v1/users?pageSize=1&filter=role%20%3D%20DRIVER&pageToken=\(firstToken)", token: admin.accessToken)
+            let mismatched = try await api.call(
+                .get, "/v1/users?pageSize=1&filter=role%20%3D%20DRIVER&pageToken=\(firstToken)", token: admin.accessToken)
             #expect(mismatched.status == 400)
             #expect(mismatched.errorReason == "INVALID_PAGE_TOKEN")
 

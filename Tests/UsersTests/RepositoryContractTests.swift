@@ -74,7 +74,8 @@ import Testing
             _ = try await users.create(user, requestID: nil, requestHash: "h", logger: logger)
             let session = UUID()
             let now = Date()
-            try await sessions.open(sessionID: session, userID: user.id, digest: "d0-\(session)", now: now, expiry: now.addingTimeInterval(3600), logger: logger)
+            try await sessions.open(
+                sessionID: session, userID: user.id, digest: "d0-\(session)", now: now, expiry: now.addingTimeInterval(3600), logger: logger)
             let logger = logger
             let outcomes = try await withThrowingTaskGroup(of: SessionRepository.Rotation.self) { group in
                 for index in 0..<5 {
@@ -112,7 +113,9 @@ import Testing
             let gone = try newUser(role: .driver)
             let kept = try newUser(role: .driver)
             for user in [gone, kept] { _ = try await users.create(user, requestID: nil, requestHash: "h", logger: logger) }
-            _ = try await users.update(id: gone.id, writer: nil, logger: logger) { try $0.delete(now: Date().addingTimeInterval(-7200), gracePeriod: 3600) }
+            _ = try await users.update(id: gone.id, writer: nil, logger: logger) {
+                try $0.delete(now: Date().addingTimeInterval(-7200), gracePeriod: 3600)
+            }
             _ = try await users.update(id: kept.id, writer: nil, logger: logger) { try $0.delete(now: Date(), gracePeriod: 3600) }
             let maintenance = UsersMaintenance(
                 users: users, sessions: SessionRepository(databases: module.databases), databases: module.databases,

@@ -1,6 +1,7 @@
 import CurbsideCore
 import Foundation
 import HTTPTypes
+import JWTKit
 import Testing
 
 @testable import Users
@@ -134,5 +135,40 @@ import Testing
             #expect(reply.status == 401)
             #expect(reply.errorReason == "TOKEN_EXPIRED")
         }
+    }
+}
+
+@Suite struct PhoneAndKeyRotationTests {
+    @Test func anAccountCanSignUpAndSignInWithAPhoneNumberOnly() async throws {
+        try await TestPlatform.withAPI { api, _ in
+            let phone = "+1415\(Int.random(in: 1_000_000...9_999_999))"
+            let created = try await api.call(
+                .post, "/v1/users", json: #"{"role":"PASSENGER","phoneNumber":"\#(phone)","displayName":"P","password":"long-enough-1"}"#)
+            #expect(created.status == 200)
+            #expect(created.string("phoneNumber") == phone)
+            let session = try await api.call(.post, "/v1/sessions", json: #"{"phoneNumber":"\#(phone)","password":"long-enough-1"}"#)
+            #expect(session.status == 200)
+        }
+    }
+
+    @Test func tokensSignedWithAnOlderKeyStillVerifyAfterRotation() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID())").path
+        let first = try SigningKeyStore.load(directory: directory)
+        let before = await TokenService(store: first, issuer: "curbside", accessTokenLifetime: .seconds(60))
+        let principal = Principal(userID: UUID(), role: .driver, sessionID: UUID())
+        let oldToken = try await before.issueAccessToken(for: principal).token
+
+        // Rotation: a newer key is added beside the old one.
+        let newer = ES256PrivateKey()
+        try newer.pemRepresentation.write(toFile: directory + "/z\(first.current.id).pem", atomically: true, encoding: .utf8)
+        let rotated = try SigningKeyStore.load(directory: directory)
+        #expect(rotated.keys.count == 2)
+        #expect(rotated.current.id == "z\(first.current.id)")
+        let after = await TokenService(store: rotated, issuer: "curbside", accessTokenLifetime: .seconds(60))
+        #expect(try await after.verify(bearerToken: oldToken) == principal)
+        let newToken = try await after.issueAccessToken(for: principal).token
+        #expect(try await after.verify(bearerToken: newToken) == principal)
+        // A verifier that never had the new key refuses the new token (wrong kid).
+        await #expect(throws: AIPError.self) { try await before.verify(bearerToken: newToken) }
     }
 }

@@ -91,42 +91,55 @@ import Testing
         try vehicle.update(color: nil, seatCount: nil, licensePlate: "ZZ99", now: now)
         #expect(vehicle.state == .pendingApproval)
         #expect(throws: UsersError.self) {
-            try Vehicle.Details(make: "T", model: "P", year: 1950, licensePlate: "AB1", color: "b", seatCount: 4, vehicleClass: .xl, currentYear: 2026)
+            try Vehicle.Details(
+                make: "T", model: "P", year: 1950, licensePlate: "AB1", color: "b", seatCount: 4, vehicleClass: .xl, currentYear: 2026)
         }
         #expect(throws: UsersError.self) {
-            try Vehicle.Details(make: "T", model: "P", year: 2020, licensePlate: "AB1", color: "b", seatCount: 40, vehicleClass: .xl, currentYear: 2026)
+            try Vehicle.Details(
+                make: "T", model: "P", year: 2020, licensePlate: "AB1", color: "b", seatCount: 40, vehicleClass: .xl, currentYear: 2026)
         }
     }
 
     @Test func eligibilityListsEveryUnmetCondition() throws {
-        let user = try User(role: .driver, email: EmailAddress("d@example.com"), phoneNumber: nil, displayName: DisplayName("D"), passwordHash: "h", now: now)
+        let user = try User(
+            role: .driver, email: EmailAddress("d@example.com"), phoneNumber: nil, displayName: DisplayName("D"), passwordHash: "h", now: now)
         var driver = Driver(userID: user.id, now: now)
-        let details = try Vehicle.Details(make: "T", model: "P", year: 2022, licensePlate: "AB1", color: "b", seatCount: 4, vehicleClass: .comfort, currentYear: 2026)
+        let details = try Vehicle.Details(
+            make: "T", model: "P", year: 2022, licensePlate: "AB1", color: "b", seatCount: 4, vehicleClass: .comfort, currentYear: 2026)
         var vehicle = Vehicle(driverID: user.id, details: details, now: now)
-        #expect(Set(EligibilityPolicy.evaluate(user: user, driver: driver, vehicle: vehicle, documents: [], now: now)) == [
-            .driverNotApproved, .licenseMissingOrExpired, .insuranceMissingOrExpired, .vehicleNotApproved, .registrationMissingOrExpired,
-        ])
+        #expect(
+            Set(EligibilityPolicy.evaluate(user: user, driver: driver, vehicle: vehicle, documents: [], now: now)) == [
+                .driverNotApproved, .licenseMissingOrExpired, .insuranceMissingOrExpired, .vehicleNotApproved, .registrationMissingOrExpired,
+            ])
         _ = try driver.approve(reason: nil, now: now)
         try vehicle.approve(reason: nil, now: now)
         let future = now.addingTimeInterval(86_400 * 365)
         let documents = [
-            try DriverDocument(driverID: user.id, kind: .driversLicense, documentNumber: "L1", vehicleID: nil, expireTime: future, createTime: now, validate: now),
-            try DriverDocument(driverID: user.id, kind: .insurance, documentNumber: "I1", vehicleID: nil, expireTime: future, createTime: now, validate: now),
-            try DriverDocument(driverID: user.id, kind: .vehicleRegistration, documentNumber: "R1", vehicleID: vehicle.id, expireTime: future, createTime: now, validate: now),
+            try DriverDocument(
+                driverID: user.id, kind: .driversLicense, documentNumber: "L1", vehicleID: nil, expireTime: future, createTime: now, validate: now),
+            try DriverDocument(
+                driverID: user.id, kind: .insurance, documentNumber: "I1", vehicleID: nil, expireTime: future, createTime: now, validate: now),
+            try DriverDocument(
+                driverID: user.id, kind: .vehicleRegistration, documentNumber: "R1", vehicleID: vehicle.id, expireTime: future, createTime: now,
+                validate: now),
         ]
         #expect(EligibilityPolicy.evaluate(user: user, driver: driver, vehicle: vehicle, documents: documents, now: now).isEmpty)
-        #expect(EligibilityPolicy.evaluate(user: user, driver: driver, vehicle: vehicle, documents: documents, now: future) == [
-            .licenseMissingOrExpired, .insuranceMissingOrExpired, .registrationMissingOrExpired,
-        ])
+        #expect(
+            EligibilityPolicy.evaluate(user: user, driver: driver, vehicle: vehicle, documents: documents, now: future) == [
+                .licenseMissingOrExpired, .insuranceMissingOrExpired, .registrationMissingOrExpired,
+            ])
         #expect(EligibilityPolicy.evaluate(user: user, driver: driver, vehicle: nil, documents: documents, now: now) == [.vehicleNotFound])
     }
 
     @Test func documentsMustBeValidWhenAdded() {
         #expect(throws: UsersError.self) {
-            try DriverDocument(driverID: UUID(), kind: .vehicleRegistration, documentNumber: "R", vehicleID: nil, expireTime: now.addingTimeInterval(10), createTime: now, validate: now)
+            try DriverDocument(
+                driverID: UUID(), kind: .vehicleRegistration, documentNumber: "R", vehicleID: nil, expireTime: now.addingTimeInterval(10),
+                createTime: now, validate: now)
         }
         #expect(throws: UsersError.self) {
-            try DriverDocument(driverID: UUID(), kind: .driversLicense, documentNumber: "L", vehicleID: nil, expireTime: now, createTime: now, validate: now)
+            try DriverDocument(
+                driverID: UUID(), kind: .driversLicense, documentNumber: "L", vehicleID: nil, expireTime: now, createTime: now, validate: now)
         }
     }
 }

@@ -46,9 +46,12 @@ public struct ReplicaMonitor: Service {
     public func checkAll() async {
         let primary = primary
         let logger = logger
-        if let position = try? await withTimeout(timeout, {
-            try await Self.position(of: primary, query: "SELECT pg_current_wal_lsn()::text", logger: logger)
-        }) {
+        if let position = try? await withTimeout(
+            timeout,
+            {
+                try await Self.position(of: primary, query: "SELECT pg_current_wal_lsn()::text", logger: logger)
+            })
+        {
             history.record(position, at: .now)
         }
         await withTaskGroup(of: Void.self) { group in

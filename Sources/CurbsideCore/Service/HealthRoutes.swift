@@ -25,7 +25,8 @@ struct HealthRoutes {
             guard failing.isEmpty else {
                 throw AIPError.unavailable("database not reachable for: \(failing.joined(separator: ", "))", retryAfterSeconds: 5)
             }
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"SERVING"}"#)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"SERVING"}"#)))
         }
         routes.add(method: .get, path: "/readyz")
     }

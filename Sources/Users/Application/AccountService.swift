@@ -137,8 +137,9 @@ public struct AccountService: Sendable {
 
     /// Signs out: the session of the refresh token can no longer be refreshed.
     public func signOut(refreshToken: String, logger: Logger) async throws {
-        guard try await sessions.revoke(
-            digest: OpaqueToken.digest(of: refreshToken), reason: "SIGNED_OUT", now: clock.now(), logger: logger)
+        guard
+            try await sessions.revoke(
+                digest: OpaqueToken.digest(of: refreshToken), reason: "SIGNED_OUT", now: clock.now(), logger: logger)
         else { throw UsersError.refreshTokenInvalid }
     }
 

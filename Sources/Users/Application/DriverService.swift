@@ -67,8 +67,10 @@ public struct DriverService: Sendable {
         let filter = try Filter(filter)
         let order = try OrderBy(orderBy, allowed: ["createTime"], defaultField: "createTime")
         let limit = try PageSize.resolve(pageSize)
-        let queryKey = ["drivers", filter.terms.map { "\($0.field)\($0.op.rawValue)\($0.value)" }.joined(separator: "&"),
-                        order.canonical, caller.userID.uuidString].joined(separator: "|")
+        let queryKey = [
+            "drivers", filter.terms.map { "\($0.field)\($0.op.rawValue)\($0.value)" }.joined(separator: "&"),
+            order.canonical, caller.userID.uuidString,
+        ].joined(separator: "|")
         let cursor = try pageToken.flatMap { $0.isEmpty ? nil : $0 }.map { token throws(AIPError) in
             try pageTokens.decode(token, query: queryKey)
         }

@@ -98,8 +98,10 @@ public struct ProfileService: Sendable {
         let filter = try Filter(filter)
         let order = try OrderBy(orderBy, allowed: ["createTime"], defaultField: "createTime")
         let limit = try PageSize.resolve(pageSize)
-        let queryKey = ["users", filter.terms.map { "\($0.field)\($0.op.rawValue)\($0.value)" }.joined(separator: "&"),
-                        order.canonical, "\(showDeleted)", caller.userID.uuidString].joined(separator: "|")
+        let queryKey = [
+            "users", filter.terms.map { "\($0.field)\($0.op.rawValue)\($0.value)" }.joined(separator: "&"),
+            order.canonical, "\(showDeleted)", caller.userID.uuidString,
+        ].joined(separator: "|")
         let cursor = try pageToken.flatMap { $0.isEmpty ? nil : $0 }.map { token throws(AIPError) in
             try pageTokens.decode(token, query: queryKey)
         }

@@ -134,8 +134,12 @@ public struct UserRepository: Sendable {
         try filter.apply(
             to: &query,
             fields: [
-                FilterField("role", column: "role", kind: .enumeration(Dictionary(uniqueKeysWithValues: User.Role.allCases.map { ($0.rawValue, $0.rawValue) }))),
-                FilterField("state", column: "(CASE WHEN delete_time IS NULL THEN 'ACTIVE' ELSE 'DELETED' END)", kind: .enumeration(["ACTIVE": "ACTIVE", "DELETED": "DELETED"])),
+                FilterField(
+                    "role", column: "role",
+                    kind: .enumeration(Dictionary(uniqueKeysWithValues: User.Role.allCases.map { ($0.rawValue, $0.rawValue) }))),
+                FilterField(
+                    "state", column: "(CASE WHEN delete_time IS NULL THEN 'ACTIVE' ELSE 'DELETED' END)",
+                    kind: .enumeration(["ACTIVE": "ACTIVE", "DELETED": "DELETED"])),
                 FilterField("createTime", column: "create_time", kind: .timestamp),
             ])
         try KeysetPage.apply(cursor: cursor, order: order, sortColumn: "create_time", idColumn: "id", limit: limit, to: &query)

@@ -34,12 +34,18 @@ enum TestPlatform {
     }
 
     /// Runs `body` against the HTTP router of a users module whose pools are running.
-    static func withAPI(_ body: @Sendable (TestAPI, UsersModule) async throws -> Void) async throws {
+    static func withAPI(
+        logSink: (any LogLineSink)? = nil, _ body: @Sendable (TestAPI, UsersModule) async throws -> Void
+    ) async throws {
         let platform = try await platform()
         MetricsRoute.bootstrap()
         let module = try UsersModule(platform: platform)
         let router = try PlatformApplication.router(platform: platform, modules: [module])
-        var app = Application(router: router, logger: logger)
+        let appLogger =
+            logSink.map { sink in
+                Logger(label: "test") { label in ECSLogHandler(label: label, serviceName: "curbside", level: .info, sinks: [sink]) }
+            } ?? logger
+        var app = Application(router: router, logger: appLogger)
         for client in module.databases.clients { app.addServices(client) }
         try await app.test(.router) { client in
             try await body(TestAPI(client: client, platform: platform), module)
