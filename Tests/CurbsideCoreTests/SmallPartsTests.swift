@@ -126,3 +126,18 @@ import Testing
         #expect(PrimaryHistory().lag(of: LSN(value: 1), now: now) == .zero)
     }
 }
+
+@Suite struct TimestampTests {
+    @Test func millisecondsSurviveBinaryFractionsAndRoundTrip() throws {
+        let slightlyBelow = Date(timeIntervalSince1970: 1_795_258_489.123 - 0.000_000_1)
+        #expect(Timestamp.format(slightlyBelow) == "2026-11-21T10:54:49.123Z")
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamp.format(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500Z")
+        for _ in 0..<1000 {
+            let date = Timestamp.roundedToMilliseconds(Date(timeIntervalSince1970: Double.random(in: 0...4_000_000_000)))
+            let parsed = try #require(Timestamp.parse(Timestamp.format(date)))
+            #expect(Timestamp.format(parsed) == Timestamp.format(date))
+        }
+        #expect(try RFC3339DateTranscoder().encode(Date(timeIntervalSince1970: 60)) == "1970-01-01T00:01:00Z")
+    }
+}

@@ -26,8 +26,15 @@ import Testing
             let user = try newUser(role: .driver)
             let id = try await users.create(user, requestID: nil, requestHash: "h", logger: logger)
             #expect(id == user.id)
-            #expect(try await users.user(id: id, reader: id, logger: logger) == user)
-            #expect(try await users.user(email: user.email, phoneNumber: nil, logger: logger) == user)
+            let byID = try #require(try await users.user(id: id, reader: id, logger: logger))
+            let byEmail = try #require(try await users.user(email: user.email, phoneNumber: nil, logger: logger))
+            for stored in [byID, byEmail] {
+                #expect(stored.id == user.id && stored.role == user.role && stored.email == user.email)
+                #expect(stored.displayName == user.displayName && stored.passwordHash == user.passwordHash)
+                #expect(stored.version == user.version && stored.state == user.state)
+                // PostgreSQL keeps microseconds; the instant survives to the millisecond the clock produced.
+                #expect(Timestamp.format(stored.createTime) == Timestamp.format(user.createTime))
+            }
             let driver = try await DriverRepository(databases: module.databases).driver(id: id, reader: id, logger: logger)
             #expect(driver?.approvalState == .pendingApproval)
         }

@@ -145,7 +145,7 @@ extension Filter {
                     throw Self.error("\(term.field) must be an RFC 3339 timestamp")
                 }
                 query.append(" AND \(field.column) \(term.op.sql) ")
-                query.bind(date)
+                query.bind(date.postgres)
             case .text:
                 guard term.op == .equal || term.op == .notEqual else {
                     throw Self.error("\(term.field) supports only = and !=")

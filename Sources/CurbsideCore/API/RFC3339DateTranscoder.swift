@@ -2,16 +2,13 @@ import Foundation
 import OpenAPIRuntime
 
 /// Reads RFC 3339 timestamps with or without fractional seconds and writes them in UTC with `Z`,
-/// keeping milliseconds only when there are any (AIP-142).
+/// with milliseconds only when there are any (AIP-142).
 public struct RFC3339DateTranscoder: DateTranscoder {
     public init() {}
 
     public func encode(_ date: Date) throws -> String {
-        let whole = date.timeIntervalSince1970.rounded(.down)
-        if date.timeIntervalSince1970 == whole {
-            return date.formatted(Date.ISO8601FormatStyle())
-        }
-        return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let text = Timestamp.format(date)
+        return text.hasSuffix(".000Z") ? String(text.dropLast(5)) + "Z" : text
     }
 
     public func decode(_ text: String) throws -> Date {

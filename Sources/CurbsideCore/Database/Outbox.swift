@@ -15,7 +15,7 @@ public enum Outbox {
             """
             INSERT INTO platform.outbox (id, aggregatetype, aggregateid, type, payload, occurred_at, trace_id)
             VALUES (\(UUID()), \(type(of: event).aggregateType), \(event.aggregateID), \(type(of: event).eventType),
-                    \(payload)::jsonb, \(occurredAt), \(traceID))
+                    \(payload)::jsonb, \(occurredAt.postgres), \(traceID))
             """, logger: logger)
     }
 }

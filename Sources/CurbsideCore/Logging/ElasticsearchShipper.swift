@@ -66,11 +66,15 @@ public final class ElasticsearchShipper: LogLineSink, Service {
     public var pending: Int { buffer.withLockedValue { $0.count } }
 
     public func run() async throws {
-        var backoff = configuration.flushInterval
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: backoff)
-            let delivered = await flush()
-            backoff = delivered ? configuration.flushInterval : min(backoff * 2, configuration.maxBackoff)
+        // A backoff can reach half a minute; shutting down interrupts it.
+        await cancelWhenGracefulShutdown {
+            var backoff = self.configuration.flushInterval
+            while !Task.isCancelled {
+                try? await Task.sleep(for: backoff)
+                guard !Task.isCancelled else { break }
+                let delivered = await self.flush()
+                backoff = delivered ? self.configuration.flushInterval : min(backoff * 2, self.configuration.maxBackoff)
+            }
         }
         // Last attempt on shutdown, bounded by the request timeout.
         _ = await flush()

@@ -15,13 +15,17 @@ public struct UsersMaintenance: Service {
     let logger: Logger
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await runOnce()
-            } catch {
-                logger.warning("users maintenance failed; will retry", metadata: ["error.message": "\(String(reflecting: error))"])
+        // The pause between passes is long: shutting down must interrupt it, not wait for it.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await runOnce()
+                } catch {
+                    logger.warning(
+                        "users maintenance failed; will retry", metadata: ["error.message": "\(String(reflecting: error))"])
+                }
+                try? await Task.sleep(for: interval)
             }
-            try? await Task.sleep(for: interval)
         }
     }
 

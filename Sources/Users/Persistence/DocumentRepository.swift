@@ -29,7 +29,7 @@ public struct DocumentRepository: Sendable {
                     """
                     INSERT INTO driver.documents (\(unescaped: DriverRecords.documentColumns))
                     VALUES (\(document.id), \(document.driverID), \(document.kind.rawValue), \(document.documentNumber),
-                            \(document.vehicleID), \(document.expireTime), \(document.createTime))
+                            \(document.vehicleID), \(document.expireTime.postgres), \(document.createTime.postgres))
                     """, logger: logger)
                 return Array(document.id.uuidString.utf8)
             }

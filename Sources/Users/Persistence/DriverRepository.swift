@@ -36,8 +36,8 @@ public struct DriverRepository: Sendable {
             try await connection.query(
                 """
                 UPDATE driver.drivers SET approval_state = \(driver.approvalState.rawValue),
-                    approval_reason = \(driver.approvalReason), approval_update_time = \(driver.approvalUpdateTime),
-                    update_time = \(driver.updateTime), version = \(driver.version)
+                    approval_reason = \(driver.approvalReason), approval_update_time = \(driver.approvalUpdateTime?.postgres),
+                    update_time = \(driver.updateTime.postgres), version = \(driver.version)
                 WHERE user_id = \(id)
                 """, logger: logger)
             for event in events {

@@ -14,7 +14,7 @@ enum KeysetPage {
                 throw .invalidArgument("pageToken is not valid for this request", field: "pageToken", reason: "INVALID_PAGE_TOKEN")
             }
             query.append(" AND (\(sortColumn), \(idColumn)) \(order.descending ? "<" : ">") (")
-            query.bind(sortValue)
+            query.bind(sortValue.postgres)
             query.append(", ")
             query.bind(id)
             query.append(")")

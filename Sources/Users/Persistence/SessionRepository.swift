@@ -27,12 +27,12 @@ public struct SessionRepository: Sendable {
             try await connection.query(
                 """
                 INSERT INTO platform.sessions (id, user_id, create_time, expire_time)
-                VALUES (\(sessionID), \(userID), \(now), \(expiry))
+                VALUES (\(sessionID), \(userID), \(now.postgres), \(expiry.postgres))
                 """, logger: logger)
             try await connection.query(
                 """
                 INSERT INTO platform.refresh_tokens (digest, session_id, create_time, expire_time)
-                VALUES (\(digest), \(sessionID), \(now), \(expiry))
+                VALUES (\(digest), \(sessionID), \(now.postgres), \(expiry.postgres))
                 """, logger: logger)
         }
     }
@@ -55,17 +55,17 @@ public struct SessionRepository: Sendable {
             if rotateTime != nil {
                 try await connection.query(
                     """
-                    UPDATE platform.sessions SET revoke_time = \(now), revoke_reason = 'REFRESH_TOKEN_REUSED'
+                    UPDATE platform.sessions SET revoke_time = \(now.postgres), revoke_reason = 'REFRESH_TOKEN_REUSED'
                     WHERE id = \(sessionID)
                     """, logger: logger)
                 return .reused
             }
             try await connection.query(
-                "UPDATE platform.refresh_tokens SET rotate_time = \(now) WHERE digest = \(digest)", logger: logger)
+                "UPDATE platform.refresh_tokens SET rotate_time = \(now.postgres) WHERE digest = \(digest)", logger: logger)
             try await connection.query(
                 """
                 INSERT INTO platform.refresh_tokens (digest, session_id, create_time, expire_time)
-                VALUES (\(newDigest), \(sessionID), \(now), \(sessionExpiry))
+                VALUES (\(newDigest), \(sessionID), \(now.postgres), \(sessionExpiry.postgres))
                 """, logger: logger)
             return .rotated(sessionID: sessionID, userID: userID, sessionExpiry: sessionExpiry)
         }
@@ -76,7 +76,7 @@ public struct SessionRepository: Sendable {
         try await database.transaction(logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                UPDATE platform.sessions SET revoke_time = COALESCE(revoke_time, \(now)),
+                UPDATE platform.sessions SET revoke_time = COALESCE(revoke_time, \(now.postgres)),
                     revoke_reason = COALESCE(revoke_reason, \(reason))
                 WHERE id = (SELECT session_id FROM platform.refresh_tokens WHERE digest = \(digest))
                 RETURNING id
@@ -90,7 +90,7 @@ public struct SessionRepository: Sendable {
     public func isActive(sessionID: UUID, now: Date, logger: Logger) async throws -> Bool {
         try await database.readPrimary { client in
             let rows = try await client.query(
-                "SELECT 1 FROM platform.sessions WHERE id = \(sessionID) AND revoke_time IS NULL AND expire_time > \(now)",
+                "SELECT 1 FROM platform.sessions WHERE id = \(sessionID) AND revoke_time IS NULL AND expire_time > \(now.postgres)",
                 logger: logger)
             for try await _ in rows { return true }
             return false

@@ -23,7 +23,7 @@ public struct SignInThrottle: Sendable {
     public func retryAfter(keys: [String], now: Date, logger: Logger) async throws -> Int? {
         try await database.readPrimary { client in
             let rows = try await client.query(
-                "SELECT max(locked_until) FROM platform.sign_in_throttle WHERE key = ANY(\(keys)) AND locked_until > \(now)",
+                "SELECT max(locked_until) FROM platform.sign_in_throttle WHERE key = ANY(\(keys)) AND locked_until > \(now.postgres)",
                 logger: logger)
             for try await lockedUntil in rows.decode(Date?.self) {
                 if let lockedUntil { return max(1, Int(lockedUntil.timeIntervalSince(now).rounded(.up))) }
@@ -42,14 +42,14 @@ public struct SignInThrottle: Sendable {
                 try await connection.query(
                     """
                     INSERT INTO platform.sign_in_throttle AS t (key, failures, window_start)
-                    VALUES (\(key), 1, \(now))
+                    VALUES (\(key), 1, \(now.postgres))
                     ON CONFLICT (key) DO UPDATE SET
-                        failures = CASE WHEN t.window_start < \(windowStartCutoff) THEN 1 ELSE t.failures + 1 END,
-                        window_start = CASE WHEN t.window_start < \(windowStartCutoff) THEN \(now) ELSE t.window_start END
+                        failures = CASE WHEN t.window_start < \(windowStartCutoff.postgres) THEN 1 ELSE t.failures + 1 END,
+                        window_start = CASE WHEN t.window_start < \(windowStartCutoff.postgres) THEN \(now.postgres) ELSE t.window_start END
                     """, logger: logger)
                 try await connection.query(
                     """
-                    UPDATE platform.sign_in_throttle SET locked_until = \(lockedUntil), failures = 0, window_start = \(now)
+                    UPDATE platform.sign_in_throttle SET locked_until = \(lockedUntil.postgres), failures = 0, window_start = \(now.postgres)
                     WHERE key = \(key) AND failures >= \(maxFailures)
                     """, logger: logger)
             }

@@ -46,20 +46,21 @@ public struct UserRepository: Sendable {
             """
             INSERT INTO platform.users (\(unescaped: UserRecord.columns))
             VALUES (\(user.id), \(user.role.rawValue), \(user.email?.value), \(user.phoneNumber?.value),
-                    \(user.displayName.value), \(user.passwordHash), NULL, NULL, \(user.createTime), \(user.updateTime),
+                    \(user.displayName.value), \(user.passwordHash), NULL, NULL, \(user.createTime.postgres), \(user.updateTime.postgres),
                     \(user.version))
             """, logger: logger)
         switch user.role {
         case .passenger:
             try await connection.query(
-                "INSERT INTO passenger.passengers (user_id, create_time) VALUES (\(user.id), \(user.createTime))",
+                "INSERT INTO passenger.passengers (user_id, create_time) VALUES (\(user.id), \(user.createTime.postgres))",
                 logger: logger)
         case .driver:
             let driver = Driver(userID: user.id, now: user.createTime)
             try await connection.query(
                 """
                 INSERT INTO driver.drivers (user_id, approval_state, create_time, update_time, version)
-                VALUES (\(driver.userID), \(driver.approvalState.rawValue), \(driver.createTime), \(driver.updateTime), \(driver.version))
+                VALUES (\(driver.userID), \(driver.approvalState.rawValue), \(driver.createTime.postgres), \(driver.updateTime.postgres),
+                        \(driver.version))
                 """, logger: logger)
         case .admin:
             break
@@ -107,8 +108,8 @@ public struct UserRepository: Sendable {
                     """
                     UPDATE platform.users SET email = \(user.email?.value), phone_number = \(user.phoneNumber?.value),
                         display_name = \(user.displayName.value), password_hash = \(user.passwordHash),
-                        delete_time = \(UserRecord.deleteTime(user)), purge_time = \(UserRecord.purgeTime(user)),
-                        update_time = \(user.updateTime), version = \(user.version)
+                        delete_time = \((UserRecord.deleteTime(user))?.postgres), purge_time = \((UserRecord.purgeTime(user))?.postgres),
+                        update_time = \(user.updateTime.postgres), version = \(user.version)
                     WHERE id = \(id)
                     """, logger: logger)
                 if user.isDeleted {
@@ -153,7 +154,7 @@ public struct UserRepository: Sendable {
     public func purgeDeleted(now: Date, logger: Logger) async throws -> Int {
         try await databases.platform.transaction(logger: logger) { connection in
             let rows = try await connection.query(
-                "DELETE FROM platform.users WHERE purge_time IS NOT NULL AND purge_time <= \(now) RETURNING id",
+                "DELETE FROM platform.users WHERE purge_time IS NOT NULL AND purge_time <= \(now.postgres) RETURNING id",
                 logger: logger)
             var count = 0
             for try await _ in rows { count += 1 }

@@ -24,7 +24,7 @@ public struct VehicleRepository: Sendable {
                         INSERT INTO driver.vehicles (\(unescaped: DriverRecords.vehicleColumns))
                         VALUES (\(vehicle.id), \(vehicle.driverID), \(details.make), \(details.model), \(details.year),
                                 \(details.licensePlate), \(details.color), \(details.seatCount), \(details.vehicleClass.rawValue),
-                                \(vehicle.state.rawValue), \(vehicle.stateReason), \(vehicle.createTime), \(vehicle.updateTime),
+                                \(vehicle.state.rawValue), \(vehicle.stateReason), \(vehicle.createTime.postgres), \(vehicle.updateTime.postgres),
                                 \(vehicle.version))
                         """, logger: logger)
                     return Array(vehicle.id.uuidString.utf8)
@@ -88,7 +88,7 @@ public struct VehicleRepository: Sendable {
                     """
                     UPDATE driver.vehicles SET license_plate = \(details.licensePlate), color = \(details.color),
                         seat_count = \(details.seatCount), state = \(vehicle.state.rawValue),
-                        state_reason = \(vehicle.stateReason), update_time = \(vehicle.updateTime), version = \(vehicle.version)
+                        state_reason = \(vehicle.stateReason), update_time = \(vehicle.updateTime.postgres), version = \(vehicle.version)
                     WHERE id = \(id)
                     """, logger: logger)
                 return vehicle
