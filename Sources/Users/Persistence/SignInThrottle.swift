@@ -26,7 +26,8 @@ public struct SignInThrottle: Sendable {
                 "SELECT max(locked_until) FROM platform.sign_in_throttle WHERE key = ANY(\(keys)) AND locked_until > \(now.postgres)",
                 logger: logger)
             for try await lockedUntil in rows.decode(Date?.self) {
-                if let lockedUntil { return max(1, Int(lockedUntil.timeIntervalSince(now).rounded(.up))) }
+                // Stored times are rounded to microseconds; a sub-millisecond excess is not another second.
+                if let lockedUntil { return max(1, Int((lockedUntil.timeIntervalSince(now) - 0.000_5).rounded(.up))) }
             }
             return nil
         }
