@@ -141,3 +141,19 @@ import Testing
         #expect(try RFC3339DateTranscoder().encode(Date(timeIntervalSince1970: 60)) == "1970-01-01T00:01:00Z")
     }
 }
+
+@Suite struct LocalSecretTests {
+    @Test func instancesStartingTogetherAgreeOnOneSecretAndOneKey() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("secrets-\(UUID())").path
+        let secrets = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<8 { group.addTask { try LocalSecrets(directory: directory).value(named: "db-secret") } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(secrets.count == 1)
+        let keyIDs = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<8 { group.addTask { try SigningKeyStore.load(directory: directory + "/jwt").current.id } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(keyIDs.count == 1)
+    }
+}

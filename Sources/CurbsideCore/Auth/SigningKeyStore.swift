@@ -28,13 +28,16 @@ public struct SigningKeyStore: Sendable {
         try manager.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var keys = try readKeys(in: directory)
         if keys.isEmpty {
-            let id = "k" + String(Int(Date().timeIntervalSince1970))
+            // A fixed id: instances starting together for the first time race to link the same
+            // name, and all end up with the winner's key. Rotated keys are named `k<unix time>`,
+            // which sorts after it.
+            let id = "k0000000000"
             let key = ES256PrivateKey()
             let path = directory + "/" + id + ".pem"
-            let temporary = path + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
+            let temporary = path + ".\(UUID().uuidString).tmp"
             try Data(key.pemRepresentation.utf8).write(to: URL(fileURLWithPath: temporary))
             try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary)
-            // A concurrent first start may have created a key meanwhile: link fails then, and both use the files present.
+            // If another instance linked first, this link fails and its key is the one read below.
             _ = link(temporary, path)
             try? manager.removeItem(atPath: temporary)
             keys = try readKeys(in: directory)

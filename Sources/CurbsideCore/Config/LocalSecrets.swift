@@ -19,7 +19,7 @@ struct LocalSecrets {
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
         // Written to a temporary file and linked into place so that two processes starting at once
         // agree on one secret: the loser of the race reads the winner's file.
-        let temporary = url.appendingPathExtension("\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let temporary = url.appendingPathExtension("\(UUID().uuidString).tmp")
         try Data(secret.utf8).write(to: temporary)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
         defer { try? FileManager.default.removeItem(at: temporary) }
