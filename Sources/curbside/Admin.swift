@@ -28,26 +28,12 @@ struct Admin: AsyncParsableCommand {
                 ?? readLine(strippingNewline: true) ?? ""
             let platform = try await Platform(settings: settings, logger: logger)
             let module = try UsersModule(platform: platform)
-            let user = try await withDatabases(module.databases) {
+            let user = try await withRunningClients(module.databases.clients) {
                 try await module.accounts.signUp(
                     .init(role: .admin, email: email, phoneNumber: nil, displayName: displayName, password: password),
                     requestID: nil, allowAdmin: true, logger: logger)
             }
             print(user.name)
         }
-    }
-}
-
-/// Runs `body` while the pools of `databases` are running.
-func withDatabases<T: Sendable>(_ databases: ServiceDatabases, _ body: @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        for client in databases.clients {
-            group.addTask {
-                await client.run()
-                return nil
-            }
-        }
-        defer { group.cancelAll() }
-        return try await body()
     }
 }

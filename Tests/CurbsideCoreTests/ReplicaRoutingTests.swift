@@ -55,7 +55,7 @@ import Testing
         try #require(!replicas.isEmpty, "make test starts a streaming replica (CURBSIDE_DB_REPLICAS)")
         let (database, monitor) = database(replicas: replicas)
         let logger = logger
-        try await withRunning(database.clients) {
+        try await withRunningClients(database.clients) {
             await monitor.checkAll()
             let onReplica = try await database.read(logger: logger) { try await Self.servedByReplica($0, logger: logger) }
             #expect(onReplica)
@@ -69,7 +69,7 @@ import Testing
         let writer = UUID()
         let row = UUID()
         let logger = logger
-        try await withRunning(database.clients) {
+        try await withRunningClients(database.clients) {
             try await database.transaction(writer: writer, logger: logger) { connection in
                 try await connection.query(PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ($1)", binds: try Self.binds(row)), logger: logger)
             }
@@ -92,7 +92,7 @@ import Testing
         let table = try await makeTable()
         let (database, monitor) = database(replicas: [delayed], maxLag: .seconds(1))
         let logger = logger
-        try await withRunning(database.clients) {
+        try await withRunningClients(database.clients) {
             try await database.transaction(logger: logger) { connection in
                 try await connection.query(
                     PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ($1)", binds: try Self.binds(UUID())), logger: logger)
@@ -112,7 +112,7 @@ import Testing
     @Test func aDeadReplicaIsSkippedAndAStaleVerdictCostsOneBoundedRetry() async throws {
         let (database, monitor) = database(replicas: [(host: "127.0.0.1", port: 1)])
         let logger = logger
-        try await withRunning(database.clients) {
+        try await withRunningClients(database.clients) {
             await monitor.checkAll()
             #expect(database.replicas[0].currentHealth.reachable == false)
             let onReplica = try await database.read(logger: logger) { try await Self.servedByReplica($0, logger: logger) }

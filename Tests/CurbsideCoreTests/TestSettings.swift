@@ -24,17 +24,3 @@ enum TestSettings {
         return try? PlatformSettings.parseHostPorts(text).first
     }
 }
-
-/// Runs `body` while `clients` run.
-func withRunning<T: Sendable>(_ clients: [PostgresClient], _ body: @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        for client in clients {
-            group.addTask {
-                await client.run()
-                return nil
-            }
-        }
-        defer { group.cancelAll() }
-        return try await body()
-    }
-}

@@ -11,7 +11,7 @@ import Testing
 
     func withModule(_ body: @Sendable (UsersModule) async throws -> Void) async throws {
         let module = try UsersModule(platform: try await TestPlatform.platform())
-        try await withRunning(module.databases.clients) { try await body(module) }
+        try await withRunningClients(module.databases.clients) { try await body(module) }
     }
 
     func newUser(role: User.Role = .passenger, now: Date = Date()) throws -> User {

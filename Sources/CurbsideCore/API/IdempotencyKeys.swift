@@ -61,6 +61,27 @@ public enum IdempotencyKeys {
         throw AIPError(.aborted, reason: "REQUEST_IN_PROGRESS", message: "a request with this requestId is still in progress; retry")
     }
 
+    /// Creates a resource once per request id: runs `insert` (which stores the resource `id`) the first
+    /// time and returns `id`; a repeated request returns the id of the resource the first one created.
+    /// Without a request id, simply inserts.
+    public static func createOnce(
+        scope: String, requestID: UUID?, requestHash: String, id: UUID, on connection: PostgresConnection,
+        logger: Logger, _ insert: () async throws -> Void
+    ) async throws -> UUID {
+        guard let requestID else {
+            try await insert()
+            return id
+        }
+        let stored = try await once(
+            scope: scope, requestID: requestID, requestHash: requestHash, on: connection, logger: logger
+        ) {
+            try await insert()
+            return Array(id.uuidString.utf8)
+        }
+        guard let original = UUID(uuidString: String(decoding: stored, as: UTF8.self)) else { throw AIPError.internalError }
+        return original
+    }
+
     /// Forgets request ids older than `age` (run periodically).
     public static func purge(olderThan age: Duration, on client: PostgresClient, logger: Logger) async throws {
         let seconds = Int(age.components.seconds)

@@ -66,19 +66,14 @@ public struct DriverService: Sendable {
     {
         let filter = try Filter(filter)
         let order = try OrderBy(orderBy, allowed: ["createTime"], defaultField: "createTime")
-        let limit = try PageSize.resolve(pageSize)
         let queryKey = [
             "drivers", filter.terms.map { "\($0.field)\($0.op.rawValue)\($0.value)" }.joined(separator: "&"),
             order.canonical, caller.userID.uuidString,
         ].joined(separator: "|")
-        let cursor = try pageToken.flatMap { $0.isEmpty ? nil : $0 }.map { token throws(AIPError) in
-            try pageTokens.decode(token, query: queryKey)
-        }
-        let rows = try await drivers.list(filter: filter, order: order, after: cursor, limit: limit, logger: logger)
-        let page = KeysetPage.page(rows, limit: limit) { row in
-            PageTokenCodec.Cursor(sortKey: Timestamp.format(row.0.createTime), id: row.0.userID.uuidString)
-        }
-        return (page.items.map { DriverView(driver: $0.0, displayName: $0.1) }, page.next.map { pageTokens.encode($0, query: queryKey) })
+        let paging = try PageRequest(pageSize: pageSize, pageToken: pageToken, query: queryKey, codec: pageTokens)
+        let rows = try await drivers.list(filter: filter, order: order, after: paging.cursor, limit: paging.limit, logger: logger)
+        let page = paging.page(rows) { PageTokenCodec.Cursor(sortKey: Timestamp.format($0.0.createTime), id: $0.0.userID.uuidString) }
+        return (page.items.map { DriverView(driver: $0.0, displayName: $0.1) }, page.nextPageToken)
     }
 
     /// Why the driver may not go online with the vehicle (empty: they may), and the vehicle's class.

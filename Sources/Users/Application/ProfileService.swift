@@ -97,20 +97,15 @@ public struct ProfileService: Sendable {
     ) async throws -> (users: [User], nextPageToken: String?) {
         let filter = try Filter(filter)
         let order = try OrderBy(orderBy, allowed: ["createTime"], defaultField: "createTime")
-        let limit = try PageSize.resolve(pageSize)
         let queryKey = [
             "users", filter.terms.map { "\($0.field)\($0.op.rawValue)\($0.value)" }.joined(separator: "&"),
             order.canonical, "\(showDeleted)", caller.userID.uuidString,
         ].joined(separator: "|")
-        let cursor = try pageToken.flatMap { $0.isEmpty ? nil : $0 }.map { token throws(AIPError) in
-            try pageTokens.decode(token, query: queryKey)
-        }
+        let paging = try PageRequest(pageSize: pageSize, pageToken: pageToken, query: queryKey, codec: pageTokens)
         let rows = try await users.list(
-            filter: filter, order: order, showDeleted: showDeleted, after: cursor, limit: limit, logger: logger)
-        let page = KeysetPage.page(rows, limit: limit) { user in
-            PageTokenCodec.Cursor(sortKey: Timestamp.format(user.createTime), id: user.id.uuidString)
-        }
-        return (page.items, page.next.map { pageTokens.encode($0, query: queryKey) })
+            filter: filter, order: order, showDeleted: showDeleted, after: paging.cursor, limit: paging.limit, logger: logger)
+        let page = paging.page(rows) { PageTokenCodec.Cursor(sortKey: Timestamp.format($0.createTime), id: $0.id.uuidString) }
+        return (page.items, page.nextPageToken)
     }
 
     static func checkETag(_ etag: String?, _ user: User) throws(UsersError) {

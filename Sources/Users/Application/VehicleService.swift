@@ -79,14 +79,11 @@ public struct VehicleService: Sendable {
         async throws -> (vehicles: [Vehicle], nextPageToken: String?)
     {
         try Access.requireSelfOrAdmin(caller, driverID, allowService: true)
-        let limit = try PageSize.resolve(pageSize)
-        let queryKey = "vehicles|\(driverID)|\(caller.userID)"
-        let cursor = try pageToken.flatMap { $0.isEmpty ? nil : $0 }.map { token throws(AIPError) in
-            try pageTokens.decode(token, query: queryKey)
-        }
-        let rows = try await vehicles.list(driverID: driverID, after: cursor, limit: limit, reader: caller.userID, logger: logger)
-        let page = KeysetPage.page(rows, limit: limit) { PageTokenCodec.Cursor(sortKey: Timestamp.format($0.createTime), id: $0.id.uuidString) }
-        return (page.items, page.next.map { pageTokens.encode($0, query: queryKey) })
+        let paging = try PageRequest(pageSize: pageSize, pageToken: pageToken, query: "vehicles|\(driverID)|\(caller.userID)", codec: pageTokens)
+        let rows = try await vehicles.list(
+            driverID: driverID, after: paging.cursor, limit: paging.limit, reader: caller.userID, logger: logger)
+        let page = paging.page(rows) { PageTokenCodec.Cursor(sortKey: Timestamp.format($0.createTime), id: $0.id.uuidString) }
+        return (page.items, page.nextPageToken)
     }
 
     public func update(
@@ -163,14 +160,11 @@ public struct VehicleService: Sendable {
         async throws -> (documents: [DriverDocument], nextPageToken: String?)
     {
         try Access.requireSelfOrAdmin(caller, driverID)
-        let limit = try PageSize.resolve(pageSize)
-        let queryKey = "documents|\(driverID)|\(caller.userID)"
-        let cursor = try pageToken.flatMap { $0.isEmpty ? nil : $0 }.map { token throws(AIPError) in
-            try pageTokens.decode(token, query: queryKey)
-        }
-        let rows = try await documents.list(driverID: driverID, after: cursor, limit: limit, reader: caller.userID, logger: logger)
-        let page = KeysetPage.page(rows, limit: limit) { PageTokenCodec.Cursor(sortKey: Timestamp.format($0.createTime), id: $0.id.uuidString) }
-        return (page.items, page.next.map { pageTokens.encode($0, query: queryKey) })
+        let paging = try PageRequest(pageSize: pageSize, pageToken: pageToken, query: "documents|\(driverID)|\(caller.userID)", codec: pageTokens)
+        let rows = try await documents.list(
+            driverID: driverID, after: paging.cursor, limit: paging.limit, reader: caller.userID, logger: logger)
+        let page = paging.page(rows) { PageTokenCodec.Cursor(sortKey: Timestamp.format($0.createTime), id: $0.id.uuidString) }
+        return (page.items, page.nextPageToken)
     }
 
     public func deleteDocument(driver driverID: UUID, document id: UUID, caller: Principal, logger: Logger) async throws {

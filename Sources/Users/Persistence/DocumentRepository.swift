@@ -24,24 +24,17 @@ public struct DocumentRepository: Sendable {
                 for try await _ in owned { found = true }
                 guard found else { throw UsersError.vehicleNotFound("vehicle") }
             }
-            let insert = { () async throws -> [UInt8] in
+            return try await IdempotencyKeys.createOnce(
+                scope: "users.createDocument:\(document.driverID)", requestID: requestID, requestHash: requestHash,
+                id: document.id, on: connection, logger: logger
+            ) {
                 try await connection.query(
                     """
                     INSERT INTO driver.documents (\(unescaped: DriverRecords.documentColumns))
                     VALUES (\(document.id), \(document.driverID), \(document.kind.rawValue), \(document.documentNumber),
                             \(document.vehicleID), \(document.expireTime.postgres), \(document.createTime.postgres))
                     """, logger: logger)
-                return Array(document.id.uuidString.utf8)
             }
-            let result =
-                if let requestID {
-                    try await IdempotencyKeys.once(
-                        scope: "users.createDocument:\(document.driverID)", requestID: requestID, requestHash: requestHash,
-                        on: connection, logger: logger, insert)
-                } else {
-                    try await insert()
-                }
-            return UUID(uuidString: String(decoding: result, as: UTF8.self)) ?? document.id
         }
     }
 

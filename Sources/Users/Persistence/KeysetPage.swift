@@ -22,13 +22,4 @@ enum KeysetPage {
         query.append(" ORDER BY \(sortColumn) \(direction), \(idColumn) \(direction) LIMIT ")
         query.bind(limit + 1)
     }
-
-    /// Splits the fetched rows into the page and the cursor for the next one.
-    static func page<Item>(
-        _ rows: [Item], limit: Int, cursor: (Item) -> PageTokenCodec.Cursor
-    ) -> (items: [Item], next: PageTokenCodec.Cursor?) {
-        guard rows.count > limit else { return (rows, nil) }
-        let items = Array(rows.prefix(limit))
-        return (items, items.last.map(cursor))
-    }
 }

@@ -21,20 +21,12 @@ public struct UserRepository: Sendable {
         let database = user.role == .driver ? databases.driver : databases.passenger
         do {
             return try await database.transaction(writer: user.id, logger: logger) { connection in
-                let insert = { () async throws -> [UInt8] in
+                try await IdempotencyKeys.createOnce(
+                    scope: "users.createUser", requestID: requestID, requestHash: requestHash, id: user.id, on: connection,
+                    logger: logger
+                ) {
                     try await insertAccount(user, on: connection, logger: logger)
-                    return Array(user.id.uuidString.utf8)
                 }
-                let result =
-                    if let requestID {
-                        try await IdempotencyKeys.once(
-                            scope: "users.createUser", requestID: requestID, requestHash: requestHash, on: connection,
-                            logger: logger, insert)
-                    } else {
-                        try await insert()
-                    }
-                guard let id = UUID(uuidString: String(decoding: result, as: UTF8.self)) else { throw UsersError.requestIDReused }
-                return id
             }
         } catch let error as PSQLError {
             throw Self.translate(error)

@@ -17,27 +17,20 @@ public struct VehicleRepository: Sendable {
     {
         do {
             return try await database.transaction(writer: writer, logger: logger) { connection in
-                let insert = { () async throws -> [UInt8] in
+                try await IdempotencyKeys.createOnce(
+                    scope: "users.createVehicle:\(vehicle.driverID)", requestID: requestID, requestHash: requestHash,
+                    id: vehicle.id, on: connection, logger: logger
+                ) {
                     let details = vehicle.details
                     try await connection.query(
                         """
                         INSERT INTO driver.vehicles (\(unescaped: DriverRecords.vehicleColumns))
                         VALUES (\(vehicle.id), \(vehicle.driverID), \(details.make), \(details.model), \(details.year),
                                 \(details.licensePlate), \(details.color), \(details.seatCount), \(details.vehicleClass.rawValue),
-                                \(vehicle.state.rawValue), \(vehicle.stateReason), \(vehicle.createTime.postgres), \(vehicle.updateTime.postgres),
-                                \(vehicle.version))
+                                \(vehicle.state.rawValue), \(vehicle.stateReason), \(vehicle.createTime.postgres),
+                                \(vehicle.updateTime.postgres), \(vehicle.version))
                         """, logger: logger)
-                    return Array(vehicle.id.uuidString.utf8)
                 }
-                let result =
-                    if let requestID {
-                        try await IdempotencyKeys.once(
-                            scope: "users.createVehicle:\(vehicle.driverID)", requestID: requestID, requestHash: requestHash,
-                            on: connection, logger: logger, insert)
-                    } else {
-                        try await insert()
-                    }
-                return UUID(uuidString: String(decoding: result, as: UTF8.self)) ?? vehicle.id
             }
         } catch let error as PSQLError {
             throw UserRepository.translate(error)
