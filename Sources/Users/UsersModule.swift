@@ -1,5 +1,6 @@
 import CurbsideCore
 import Foundation
+import IntegrationEvents
 import Logging
 import OpenAPIRuntime
 import ServiceLifecycle
@@ -27,13 +28,13 @@ public struct UsersModule: ServiceModule {
         return try OpenAPIDocument(contentsOf: url)
     }
 
-    public init(platform: Platform, clock: UsersClock = UsersClock()) throws {
+    public init(platform: Platform, routing: EventRouting = .curbside, clock: UsersClock = UsersClock()) throws {
         let settings = platform.settings
         document = try Self.loadDocument()
         databases = ServiceDatabases(service: .users, settings: settings.database, logger: platform.logger)
         let users = UserRepository(databases: databases)
         let sessions = SessionRepository(databases: databases)
-        let driverRepository = DriverRepository(databases: databases)
+        let driverRepository = DriverRepository(databases: databases, outbox: OutboxWriter(routing: routing))
         let vehicleRepository = VehicleRepository(databases: databases)
         let documentRepository = DocumentRepository(databases: databases)
         accounts = AccountService(

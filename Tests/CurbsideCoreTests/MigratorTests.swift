@@ -16,25 +16,7 @@ import Testing
 
     /// A fresh database owned by trips_owner with a `platform` schema; returns the owner's configuration.
     func scratchDatabase() async throws -> PostgresClientConfiguration {
-        let name = "migrator_test_\(UUID().uuidString.prefix(8).lowercased())"
-        let database = settings.database
-        try await SingleConnection.with(
-            host: database.host, port: database.port, username: database.superuser, password: database.superuserPassword,
-            database: "postgres", connectTimeout: .seconds(5), logger: logger
-        ) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) OWNER trips_owner"), logger: logger)
-        }
-        try await SingleConnection.with(
-            host: database.host, port: database.port, username: database.superuser, password: database.superuserPassword,
-            database: name, connectTimeout: .seconds(5), logger: logger
-        ) { connection in
-            try await connection.query("CREATE SCHEMA platform AUTHORIZATION trips_owner", logger: logger)
-        }
-        let owner = DatabaseCredentials(settings: database).configuration(
-            service: .trips, role: .owner, host: database.host, port: database.port)
-        return PostgresClientConfiguration(
-            host: owner.host, port: owner.port, username: owner.username, password: owner.password, database: name,
-            settings: database)
+        try await ScratchDatabase.create(settings: settings, logger: logger).owner
     }
 
     let migrations = [

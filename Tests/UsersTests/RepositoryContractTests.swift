@@ -35,7 +35,8 @@ import Testing
                 // PostgreSQL keeps microseconds; the instant survives to the millisecond the clock produced.
                 #expect(Timestamp.format(stored.createTime) == Timestamp.format(user.createTime))
             }
-            let driver = try await DriverRepository(databases: module.databases).driver(id: id, reader: id, logger: logger)
+            let driver = try await DriverRepository(databases: module.databases, outbox: OutboxWriter(routing: .curbside)).driver(
+                id: id, reader: id, logger: logger)
             #expect(driver?.approvalState == .pendingApproval)
         }
     }
@@ -130,7 +131,9 @@ import Testing
             let result = try await maintenance.runOnce()
             #expect(result.purgedUsers >= 1)
             #expect(try await users.user(id: gone.id, reader: nil, logger: logger) == nil)
-            #expect(try await DriverRepository(databases: module.databases).driver(id: gone.id, reader: nil, logger: logger) == nil)
+            #expect(
+                try await DriverRepository(databases: module.databases, outbox: OutboxWriter(routing: .curbside)).driver(
+                    id: gone.id, reader: nil, logger: logger) == nil)
             #expect(try await users.user(id: kept.id, reader: nil, logger: logger)?.isDeleted == true)
         }
     }

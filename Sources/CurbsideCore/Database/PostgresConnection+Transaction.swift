@@ -4,6 +4,7 @@ import PostgresNIO
 extension PostgresConnection {
     /// `BEGIN` … `COMMIT`, rolling back on error and rethrowing the closure's own error unwrapped
     /// (PostgresNIO's `withTransaction` wraps it, which would hide an ``AIPError`` from the API layer).
+    @discardableResult
     public func inTransaction<Result>(
         logger: Logger, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {

@@ -8,9 +8,11 @@ import PostgresNIO
 /// role, which PostgreSQL keeps out of the `passenger` schema.
 public struct DriverRepository: Sendable {
     let database: Database
+    let outbox: OutboxWriter
 
-    public init(databases: ServiceDatabases) {
+    public init(databases: ServiceDatabases, outbox: OutboxWriter) {
         database = databases.driver
+        self.outbox = outbox
     }
 
     public func driver(id: UUID, reader: UUID?, logger: Logger) async throws -> Driver? {
@@ -41,25 +43,25 @@ public struct DriverRepository: Sendable {
                 WHERE user_id = \(id)
                 """, logger: logger)
             for event in events {
-                try await Self.publish(event, driver: driver, on: connection, logger: logger)
+                try await publish(event, driver: driver, on: connection, logger: logger)
             }
             return driver
         }
     }
 
-    private static func publish(_ event: DriverEvent, driver: Driver, on connection: PostgresConnection, logger: Logger)
+    private func publish(_ event: DriverEvent, driver: Driver, on connection: PostgresConnection, logger: Logger)
         async throws
     {
         switch event {
         case .approved(_, let at):
-            try await Outbox.append(
+            try await outbox.append(
                 UsersV1.DriverApproved(driver: driver.name, approveTime: at), occurredAt: at, on: connection, logger: logger)
         case .rejected(_, let reason, let at):
-            try await Outbox.append(
+            try await outbox.append(
                 UsersV1.DriverRejected(driver: driver.name, reason: reason, rejectTime: at), occurredAt: at,
                 on: connection, logger: logger)
         case .suspended(_, let reason, let at):
-            try await Outbox.append(
+            try await outbox.append(
                 UsersV1.DriverSuspended(driver: driver.name, reason: reason, suspendTime: at), occurredAt: at,
                 on: connection, logger: logger)
         }

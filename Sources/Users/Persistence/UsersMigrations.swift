@@ -108,6 +108,7 @@ enum UsersMigrations {
             );
             CREATE INDEX documents_driver_id ON driver.documents (driver_id, create_time, id);
             """ + "\n" + IdempotencyKeys.migrationSQL
-        )
+        ),
+        Migration(2, "event_delivery", OutboxSchema.addDelivery),
     ]
 }

@@ -1,0 +1,134 @@
+import Foundation
+import IntegrationEvents
+import Logging
+import PostgresNIO
+
+/// The relay's view of `platform.outbox_deliveries`: claim due deliveries under a lease, then
+/// record what happened. Each statement is its own short transaction; nothing is held open while
+/// an event travels to its subscriber.
+public struct DeliveryStore: Sendable {
+    let client: PostgresClient
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    /// A delivery the relay now holds the lease of.
+    public struct Claim: Sendable {
+        public var subscriber: String
+        public var envelope: EventEnvelope
+        /// Including this one.
+        public var attempts: Int
+    }
+
+    /// Leases up to `limit` due deliveries for `subscribers`, at most one per subscriber and aggregate:
+    /// a delivery is due only when every earlier event of its aggregate has been delivered to that
+    /// subscriber, which keeps per-aggregate order with any number of relays.
+    public func claim(subscribers: [String], owner: UUID, lease: Duration, limit: Int, logger: Logger) async throws -> [Claim] {
+        let leaseMilliseconds = Int64(lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000)
+        let rows = try await client.query(
+            """
+            WITH due AS (
+                SELECT d.subscriber, d.event_id FROM platform.outbox_deliveries d
+                WHERE d.state = 'PENDING' AND d.subscriber = ANY(\(subscribers)::text[])
+                  AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
+                  AND NOT EXISTS (
+                      SELECT 1 FROM platform.outbox_deliveries earlier
+                      WHERE earlier.subscriber = d.subscriber AND earlier.aggregate_key = d.aggregate_key
+                        AND earlier.seq < d.seq AND earlier.state <> 'DELIVERED')
+                ORDER BY d.seq
+                LIMIT \(limit)
+                FOR UPDATE OF d SKIP LOCKED
+            )
+            UPDATE platform.outbox_deliveries d
+            SET lease_owner = \(owner), lease_until = now() + make_interval(secs => \(leaseMilliseconds)::float8 / 1000),
+                attempts = d.attempts + 1
+            FROM due, platform.outbox o
+            WHERE d.subscriber = due.subscriber AND d.event_id = due.event_id AND o.id = d.event_id
+            RETURNING d.subscriber, d.attempts, o.id, o.type, o.aggregatetype, o.aggregateid, o.occurred_at,
+                      o.schema_version, o.trace_id, o.payload::text, d.seq
+            """, logger: logger)
+        var claims: [(Int64, Claim)] = []
+        for try await row in rows.decode((String, Int, UUID, String, String, String, Date, Int, String?, String, Int64).self) {
+            let envelope = EventEnvelope(
+                id: row.2, type: row.3, aggregateType: row.4, aggregateID: row.5,
+                occurTime: Timestamp.roundedToMilliseconds(row.6), schemaVersion: row.7, traceID: row.8,
+                payload: JSONPayload(data: Data(row.9.utf8)))
+            claims.append((row.10, Claim(subscriber: row.0, envelope: envelope, attempts: row.1)))
+        }
+        return claims.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// Marks a leased delivery done. False if the lease was lost meanwhile (another relay took over).
+    @discardableResult
+    public func markDelivered(_ claim: Claim, owner: UUID, logger: Logger) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            UPDATE platform.outbox_deliveries
+            SET state = 'DELIVERED', delivered_at = now(), lease_owner = NULL, lease_until = NULL, last_error = NULL
+            WHERE subscriber = \(claim.subscriber) AND event_id = \(claim.envelope.id) AND lease_owner = \(owner)
+              AND state = 'PENDING'
+            RETURNING 1
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// Records a failed attempt: retried after `retryAfter`, or parked when `park` is set.
+    public func markFailed(_ claim: Claim, owner: UUID, error: String, retryAfter: Duration, park: Bool, logger: Logger)
+        async throws
+    {
+        let delayMilliseconds = Int64(retryAfter.components.seconds * 1000 + retryAfter.components.attoseconds / 1_000_000_000_000_000)
+        try await client.query(
+            """
+            UPDATE platform.outbox_deliveries
+            SET state = CASE WHEN \(park) THEN 'PARKED' ELSE 'PENDING' END,
+                parked_at = CASE WHEN \(park) THEN now() ELSE NULL END,
+                next_attempt_at = now() + make_interval(secs => \(delayMilliseconds)::float8 / 1000),
+                lease_owner = NULL, lease_until = NULL, last_error = \(String(error.prefix(500)))
+            WHERE subscriber = \(claim.subscriber) AND event_id = \(claim.envelope.id) AND lease_owner = \(owner)
+            """, logger: logger)
+    }
+
+    /// A parked delivery, for the admin API.
+    public struct Parked: Sendable, Equatable {
+        public var subscriber: String
+        public var eventID: UUID
+        public var type: String
+        public var aggregateKey: String
+        public var attempts: Int
+        public var lastError: String?
+        public var parkTime: Date
+    }
+
+    /// Parked deliveries of `subscriber`, oldest first.
+    public func parked(subscriber: String, limit: Int, logger: Logger) async throws -> [Parked] {
+        let rows = try await client.query(
+            """
+            SELECT d.subscriber, d.event_id, o.type, d.aggregate_key, d.attempts, d.last_error, d.parked_at
+            FROM platform.outbox_deliveries d JOIN platform.outbox o ON o.id = d.event_id
+            WHERE d.subscriber = \(subscriber) AND d.state = 'PARKED'
+            ORDER BY d.seq LIMIT \(limit)
+            """, logger: logger)
+        var parked: [Parked] = []
+        for try await row in rows.decode((String, UUID, String, String, Int, String?, Date).self) {
+            parked.append(
+                Parked(subscriber: row.0, eventID: row.1, type: row.2, aggregateKey: row.3, attempts: row.4, lastError: row.5, parkTime: row.6))
+        }
+        return parked
+    }
+
+    /// Puts a parked delivery back in the queue with a fresh attempt budget. False if it was not parked.
+    @discardableResult
+    public func requeue(subscriber: String, eventID: UUID, logger: Logger) async throws -> Bool {
+        let rows = try await client.query(
+            """
+            UPDATE platform.outbox_deliveries
+            SET state = 'PENDING', attempts = 0, next_attempt_at = now(), parked_at = NULL
+            WHERE subscriber = \(subscriber) AND event_id = \(eventID) AND state = 'PARKED'
+            RETURNING 1
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+}

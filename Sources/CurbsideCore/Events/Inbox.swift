@@ -1,0 +1,28 @@
+import Foundation
+import IntegrationEvents
+import Logging
+import PostgresNIO
+
+/// The subscriber side of exactly-once effects: the event id is recorded in `platform.inbox` in
+/// the same transaction as the effect, so a redelivered event finds its id and does nothing.
+/// Two deliveries of one event racing each other serialize on the inbox key.
+public enum Inbox {
+    /// Runs `effect` in the caller's transaction unless `consumer` already processed `eventID`.
+    /// Returns whether the effect ran.
+    @discardableResult
+    public static func process(
+        consumer: String, eventID: UUID, on connection: PostgresConnection, logger: Logger,
+        _ effect: () async throws -> Void
+    ) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            INSERT INTO platform.inbox (consumer, event_id) VALUES (\(consumer), \(eventID))
+            ON CONFLICT DO NOTHING RETURNING 1
+            """, logger: logger)
+        var first = false
+        for try await _ in rows { first = true }
+        guard first else { return false }
+        try await effect()
+        return true
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import IntegrationEvents
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Delivers a service's outbox to its subscribers: at least once, in order per aggregate, with any
+/// number of relays running against the same database.
+///
+/// A relay leases a batch of due deliveries, sends each (concurrently: a batch holds at most one
+/// event per aggregate and subscriber), then records the outcome. A relay that dies mid-batch
+/// loses nothing: its leases expire and another relay sends again, and the subscriber's inbox
+/// makes the repeat harmless. Failures back off exponentially with jitter; after `maxAttempts`
+/// a delivery is parked, which holds back later events of the same aggregate only.
+public struct OutboxRelay: Service {
+    /// The notification channel writers signal on commit, so relays wake at once instead of on the next poll.
+    public static let channel = "curbside_outbox"
+
+    public struct Configuration: Sendable {
+        public var subscribers: [String]
+        public var batchSize: Int
+        public var lease: Duration
+        public var pollInterval: Duration
+        public var maxAttempts: Int
+        public var baseBackoff: Duration
+        public var maxBackoff: Duration
+
+        public init(
+            subscribers: [String], batchSize: Int = 100, lease: Duration = .seconds(30), pollInterval: Duration = .milliseconds(200),
+            maxAttempts: Int = 10, baseBackoff: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(300)
+        ) {
+            self.subscribers = subscribers
+            self.batchSize = batchSize
+            self.lease = lease
+            self.pollInterval = pollInterval
+            self.maxAttempts = maxAttempts
+            self.baseBackoff = baseBackoff
+            self.maxBackoff = maxBackoff
+        }
+    }
+
+    /// Points at which a test can make the relay stop as if the process died there.
+    public struct CrashPoints: Sendable {
+        public var afterClaim: @Sendable () -> Bool = { false }
+        public var afterSend: @Sendable () -> Bool = { false }
+        public init() {}
+    }
+
+    let store: DeliveryStore
+    let transport: any EventTransport
+    let configuration: Configuration
+    let owner = UUID()
+    let logger: Logger
+    let crashPoints: CrashPoints
+
+    public init(
+        store: DeliveryStore, transport: any EventTransport, configuration: Configuration, logger: Logger,
+        crashPoints: CrashPoints = CrashPoints()
+    ) {
+        self.store = store
+        self.transport = transport
+        self.configuration = configuration
+        self.logger = logger
+        self.crashPoints = crashPoints
+    }
+
+    public func run() async throws {
+        guard !configuration.subscribers.isEmpty else {
+            try await gracefulShutdown()
+            return
+        }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let sent: Int
+                do {
+                    sent = try await runOnce()
+                } catch is RelayCrash {
+                    return
+                } catch {
+                    logger.warning("outbox relay pass failed", metadata: ["error.message": "\(String(reflecting: error))"])
+                    sent = 0
+                }
+                // A full batch means more is waiting: go again at once.
+                if sent < configuration.batchSize { try? await Task.sleep(for: configuration.pollInterval) }
+            }
+        }
+    }
+
+    /// One pass: claim, send, record. Returns how many deliveries were attempted.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        let claims = try await store.claim(
+            subscribers: configuration.subscribers, owner: owner, lease: configuration.lease, limit: configuration.batchSize,
+            logger: logger)
+        guard !claims.isEmpty else { return 0 }
+        if crashPoints.afterClaim() { throw RelayCrash() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for claim in claims {
+                group.addTask { try await deliver(claim) }
+            }
+            try await group.waitForAll()
+        }
+        return claims.count
+    }
+
+    private func deliver(_ claim: DeliveryStore.Claim) async throws {
+        var logger = logger
+        logger[metadataKey: "event.id"] = "\(claim.envelope.id)"
+        logger[metadataKey: "event.type"] = "\(claim.envelope.type)"
+        logger[metadataKey: "subscriber"] = "\(claim.subscriber)"
+        if let traceID = claim.envelope.traceID { logger[metadataKey: "trace.id"] = "\(traceID)" }
+        let dimensions = [("subscriber", claim.subscriber)]
+        do {
+            try await transport.deliver(claim.envelope, to: claim.subscriber)
+        } catch {
+            let park = claim.attempts >= configuration.maxAttempts
+            try await store.markFailed(
+                claim, owner: owner, error: String(describing: error), retryAfter: backoff(after: claim.attempts), park: park,
+                logger: logger)
+            if park {
+                Counter(label: "curbside_events_parked_total", dimensions: dimensions).increment()
+                logger.error("event parked after \(claim.attempts) attempts", metadata: ["error.message": "\(error)"])
+            } else {
+                Counter(label: "curbside_events_retried_total", dimensions: dimensions).increment()
+                logger.warning("event delivery failed; will retry", metadata: ["error.message": "\(error)", "attempt": "\(claim.attempts)"])
+            }
+            return
+        }
+        if crashPoints.afterSend() { throw RelayCrash() }
+        try await store.markDelivered(claim, owner: owner, logger: logger)
+        Counter(label: "curbside_events_delivered_total", dimensions: dimensions).increment()
+        logger.debug("event delivered")
+    }
+
+    /// Exponential backoff with full jitter, capped.
+    func backoff(after attempts: Int) -> Duration {
+        let exponent = min(max(attempts - 1, 0), 20)
+        let ceiling = min(configuration.baseBackoff * (1 << exponent), configuration.maxBackoff)
+        return ceiling * Double.random(in: 0.5...1.0)
+    }
+}
+
+/// Thrown at a crash point: the relay stops where it is, as a killed process would.
+struct RelayCrash: Error {}

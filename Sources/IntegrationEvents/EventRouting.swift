@@ -1,0 +1,29 @@
+/// Which subscribers receive which event types.
+///
+/// Deliveries are fanned out when an event is written, so a subscriber added here receives the
+/// events written after it was deployed, not earlier ones.
+public struct EventRouting: Sendable {
+    let byType: [String: [String]]
+    let everything: [String]
+
+    /// - Parameters:
+    ///   - byType: subscribers per event type.
+    ///   - everything: subscribers of every event type (the analytics export).
+    public init(byType: [String: [String]], everything: [String]) {
+        self.byType = byType
+        self.everything = everything
+    }
+
+    /// The subscribers of `type`, each once.
+    public func subscribers(of type: String) -> [String] {
+        var seen = Set<String>()
+        return (everything + (byType[type] ?? [])).filter { seen.insert($0).inserted }
+    }
+
+    /// The subscriber that writes every event to the analytics export.
+    public static let analytics = "analytics"
+
+    /// Curbside's routing.
+    /// (The analytics export joins `everything` when its exporter ships; until then nothing would drain it.)
+    public static let curbside = EventRouting(byType: [:], everything: [])
+}

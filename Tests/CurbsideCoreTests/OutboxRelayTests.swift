@@ -1,0 +1,274 @@
+import Foundation
+import IntegrationEvents
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+import Testing
+
+@testable import CurbsideCore
+
+/// An event for these tests: the `n`th thing that happened to an aggregate.
+struct Happened: IntegrationEvent {
+    static let eventType = "test.v1.Happened"
+    static let aggregateType = "thing"
+    var thing: String
+    var n: Int
+    var aggregateID: String { thing }
+}
+
+/// A subscriber that applies each event once (inbox + effect in one transaction) into its own database,
+/// failing on demand.
+final class RecordingReceiver: EventReceiver {
+    let client: PostgresClient
+    let consumer: String
+    let logger: Logger
+    /// How many more times to fail, per aggregate; -1 fails forever.
+    let failures = NIOLockedValueBox<[String: Int]>([:])
+    let calls = NIOLockedValueBox(0)
+
+    init(client: PostgresClient, consumer: String, logger: Logger) {
+        self.client = client
+        self.consumer = consumer
+        self.logger = logger
+    }
+
+    func receive(_ envelope: EventEnvelope) async throws {
+        calls.withLockedValue { $0 += 1 }
+        let shouldFail = failures.withLockedValue { failures -> Bool in
+            guard let remaining = failures[envelope.aggregateID], remaining != 0 else { return false }
+            if remaining > 0 { failures[envelope.aggregateID] = remaining - 1 }
+            return true
+        }
+        if shouldFail { throw TestFailure("subscriber refused \(envelope.aggregateID)") }
+        let event = try #require(try envelope.decode(as: Happened.self))
+        let consumer = consumer
+        let logger = logger
+        _ = try await client.withConnection { connection in
+            try await connection.inTransaction(logger: logger) { connection in
+                try await Inbox.process(consumer: consumer, eventID: envelope.id, on: connection, logger: logger) {
+                    try await connection.query(
+                        "INSERT INTO platform.applied (event_id, thing, n) VALUES (\(envelope.id), \(event.thing), \(event.n))",
+                        logger: logger)
+                }
+            }
+        }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Sends each event to one of several receivers (several instances of the subscribing service).
+struct SpreadTransport: EventTransport {
+    let receivers: [RecordingReceiver]
+    func deliver(_ envelope: EventEnvelope, to subscriber: String) async throws {
+        try await receivers.randomElement()!.receive(envelope)
+    }
+}
+
+@Suite struct OutboxRelayTests {
+    let logger = TestSettings.logger
+    let settings: PlatformSettings
+    static let subscriber = "recorder"
+    let writer = OutboxWriter(routing: EventRouting(byType: [Happened.eventType: [subscriber]], everything: []))
+
+    init() throws {
+        settings = try TestSettings.make()
+    }
+
+    /// A publisher database (outbox) and a subscriber database (inbox and the applied effects).
+    func databases() async throws -> (publisher: ScratchDatabase, subscriber: ScratchDatabase) {
+        let publisher = try await ScratchDatabase.create(settings: settings, logger: logger)
+        try await publisher.run(OutboxSchema.createOutbox + OutboxSchema.addDelivery, logger: logger)
+        let subscriber = try await ScratchDatabase.create(settings: settings, logger: logger)
+        try await subscriber.run(
+            OutboxSchema.createOutbox + OutboxSchema.addDelivery
+                + "CREATE TABLE platform.applied (position bigserial PRIMARY KEY, event_id uuid NOT NULL, thing text NOT NULL, n int NOT NULL);",
+            logger: logger)
+        return (publisher, subscriber)
+    }
+
+    func relay(
+        _ client: PostgresClient, _ transport: any EventTransport, crash: OutboxRelay.CrashPoints = .init(), maxAttempts: Int = 5,
+        lease: Duration = .seconds(30)
+    )
+        -> OutboxRelay
+    {
+        OutboxRelay(
+            store: DeliveryStore(client: client), transport: transport,
+            configuration: .init(
+                subscribers: [Self.subscriber], batchSize: 50, lease: lease, pollInterval: .milliseconds(20), maxAttempts: maxAttempts,
+                baseBackoff: .milliseconds(10), maxBackoff: .milliseconds(50)),
+            logger: logger, crashPoints: crash)
+    }
+
+    /// Writes `count` events for each of `things`, each in its own transaction, aggregates in parallel.
+    func publish(_ things: [String], count: Int, on client: PostgresClient) async throws {
+        let writer = writer
+        let logger = logger
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for thing in things {
+                group.addTask {
+                    for n in 1...count {
+                        _ = try await client.withConnection { connection in
+                            try await connection.inTransaction(logger: logger) { connection in
+                                try await writer.append(Happened(thing: thing, n: n), occurredAt: Date(), on: connection, logger: logger)
+                            }
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    func applied(_ client: PostgresClient) async throws -> [(UUID, String, Int)] {
+        var rows: [(UUID, String, Int)] = []
+        for try await row in try await client.query("SELECT event_id, thing, n FROM platform.applied ORDER BY position", logger: logger)
+            .decode((UUID, String, Int).self)
+        {
+            rows.append(row)
+        }
+        return rows
+    }
+
+    func undelivered(_ client: PostgresClient) async throws -> Int {
+        for try await count in try await client.query(
+            "SELECT count(*)::int FROM platform.outbox_deliveries WHERE state <> 'DELIVERED'", logger: logger
+        ).decode(Int.self) { return count }
+        return 0
+    }
+
+    /// Runs relay passes until nothing is undelivered (or `passes` run out).
+    func drain(_ relays: [OutboxRelay], publisher: PostgresClient, passes: Int = 200) async throws {
+        for _ in 0..<passes {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for relay in relays { group.addTask { _ = try await relay.runOnce() } }
+                try await group.waitForAll()
+            }
+            if try await undelivered(publisher) == 0 { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    static func assertOncePerEventAndInOrder(_ rows: [(UUID, String, Int)], things: [String], count: Int) {
+        #expect(rows.count == things.count * count)
+        #expect(Set(rows.map(\.0)).count == rows.count)
+        for thing in things {
+            #expect(rows.filter { $0.1 == thing }.map(\.2) == Array(1...count), "order of \(thing)")
+        }
+    }
+
+    @Test func twoRelaysAndTwoConsumersApplyEachEventOnceInAggregateOrder() async throws {
+        let (publisherDB, subscriberDB) = try await databases()
+        let publisher = publisherDB.client(logger: logger)
+        let subscriber = subscriberDB.client(logger: logger)
+        let things = (0..<20).map { "t\($0)" }
+        try await withRunningClients([publisher, subscriber]) {
+            try await publish(things, count: 10, on: publisher)
+            let consumers = SpreadTransport(
+                receivers: (0..<2).map { _ in RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger) })
+            try await drain([relay(publisher, consumers), relay(publisher, consumers)], publisher: publisher)
+            Self.assertOncePerEventAndInOrder(try await applied(subscriber), things: things, count: 10)
+        }
+    }
+
+    @Test(arguments: ["afterClaim", "afterSend"])
+    func aRelayKilledMidwayLosesNothingAndDoublesNothing(_ point: String) async throws {
+        let (publisherDB, subscriberDB) = try await databases()
+        let publisher = publisherDB.client(logger: logger)
+        let subscriber = subscriberDB.client(logger: logger)
+        let things = ["a", "b", "c"]
+        try await withRunningClients([publisher, subscriber]) {
+            try await publish(things, count: 5, on: publisher)
+            let receiver = RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger)
+            var crash = OutboxRelay.CrashPoints()
+            if point == "afterClaim" { crash.afterClaim = { true } } else { crash.afterSend = { true } }
+            let doomed = relay(publisher, SpreadTransport(receivers: [receiver]), crash: crash, lease: .milliseconds(300))
+            await #expect(throws: RelayCrash.self) { try await doomed.runOnce() }
+            // The survivor takes over once the dead relay's leases expire.
+            let survivor = relay(publisher, SpreadTransport(receivers: [receiver]), lease: .milliseconds(300))
+            try await drain([survivor], publisher: publisher)
+            Self.assertOncePerEventAndInOrder(try await applied(subscriber), things: things, count: 5)
+            if point == "afterSend" {
+                // The first batch really was sent twice; the inbox absorbed the repeats.
+                #expect(receiver.calls.withLockedValue { $0 } > things.count * 5)
+            }
+        }
+    }
+
+    @Test func anEventWhoseTransactionCommitsLateIsStillDelivered() async throws {
+        let (publisherDB, subscriberDB) = try await databases()
+        let publisher = publisherDB.client(logger: logger)
+        let subscriber = subscriberDB.client(logger: logger)
+        let writer = writer
+        let logger = logger
+        try await withRunningClients([publisher, subscriber]) {
+            let receiver = RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger)
+            let relay = relay(publisher, SpreadTransport(receivers: [receiver]))
+            let (lateIsOpen, openSignal) = AsyncStream<Void>.makeStream()
+            let (mayCommit, commitSignal) = AsyncStream<Void>.makeStream()
+            let late = Task {
+                try await publisher.withConnection { connection in
+                    try await connection.inTransaction(logger: logger) { connection in
+                        // Takes its seq now...
+                        try await writer.append(Happened(thing: "late", n: 1), occurredAt: Date(), on: connection, logger: logger)
+                        openSignal.yield()
+                        // ...and commits only after a later event was delivered.
+                        for await _ in mayCommit { break }
+                    }
+                }
+            }
+            for await _ in lateIsOpen { break }
+            try await publish(["early"], count: 1, on: publisher)
+            try await drain([relay], publisher: publisher)
+            #expect(try await applied(subscriber).map(\.1) == ["early"])
+            commitSignal.yield()
+            try await late.value
+            try await drain([relay], publisher: publisher)
+            #expect(try await applied(subscriber).map(\.1) == ["early", "late"])
+        }
+    }
+
+    @Test func aSubscriberThatFailsAFewTimesRecovers() async throws {
+        let (publisherDB, subscriberDB) = try await databases()
+        let publisher = publisherDB.client(logger: logger)
+        let subscriber = subscriberDB.client(logger: logger)
+        try await withRunningClients([publisher, subscriber]) {
+            try await publish(["flaky"], count: 3, on: publisher)
+            let receiver = RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger)
+            receiver.failures.withLockedValue { $0["flaky"] = 3 }
+            try await drain([relay(publisher, SpreadTransport(receivers: [receiver]), maxAttempts: 5)], publisher: publisher)
+            Self.assertOncePerEventAndInOrder(try await applied(subscriber), things: ["flaky"], count: 3)
+        }
+    }
+
+    @Test func anEventThatAlwaysFailsIsParkedWithoutHoldingUpOtherAggregates() async throws {
+        let (publisherDB, subscriberDB) = try await databases()
+        let publisher = publisherDB.client(logger: logger)
+        let subscriber = subscriberDB.client(logger: logger)
+        try await withRunningClients([publisher, subscriber]) {
+            try await publish(["broken", "fine"], count: 2, on: publisher)
+            let receiver = RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger)
+            receiver.failures.withLockedValue { $0["broken"] = -1 }
+            let relay = relay(publisher, SpreadTransport(receivers: [receiver]), maxAttempts: 3)
+            try await drain([relay], publisher: publisher, passes: 60)
+            #expect(try await applied(subscriber).map(\.1) == ["fine", "fine"])
+
+            let store = DeliveryStore(client: publisher)
+            let parked = try await store.parked(subscriber: Self.subscriber, limit: 10, logger: logger)
+            #expect(parked.count == 1)
+            #expect(parked.first?.aggregateKey == "thing/broken")
+            #expect(parked.first?.attempts == 3)
+            // The second "broken" event waits behind the parked first one: order is kept.
+            #expect(try await undelivered(publisher) == 2)
+
+            receiver.failures.withLockedValue { $0["broken"] = 0 }
+            #expect(try await store.requeue(subscriber: Self.subscriber, eventID: try #require(parked.first?.eventID), logger: logger))
+            try await drain([relay], publisher: publisher)
+            Self.assertOncePerEventAndInOrder(try await applied(subscriber), things: ["broken", "fine"], count: 2)
+        }
+    }
+}
