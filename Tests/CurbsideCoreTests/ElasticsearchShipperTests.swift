@@ -90,9 +90,10 @@ actor BulkStandIn {
 
     @Test func aSlowServerTimesOutAndTheBatchIsKeptForLater() async throws {
         let standIn = BulkStandIn()
-        await standIn.set(.slow(.seconds(3)))
+        await standIn.set(.slow(.seconds(4)))
         try await BulkStandIn.serve(standIn) { url in
-            let shipper = shipper(url, timeout: .milliseconds(300))
+            // Generous enough for a loaded machine to answer the second, fast request in time.
+            let shipper = shipper(url, timeout: .milliseconds(1500))
             shipper.write(#"{"message":"slow"}"#)
             #expect(await shipper.flush() == false)
             #expect(shipper.pending == 1)
