@@ -6,7 +6,8 @@
 /// commit order. `outbox_deliveries` holds one row per event and subscriber: the relay works from
 /// its state, never from "everything after id N", so a transaction that took its `seq` early and
 /// committed late is delivered like any other. `inbox` is the subscriber side: the ids of events
-/// whose effect has been applied.
+/// whose effect has been applied. `export_file` is the analytics export's claim: the file an event
+/// is written to, chosen before the file is written, so a crash never puts an event in two files.
 public enum OutboxSchema {
     /// Creates the outbox (for a service whose first migration did not).
     public static let createOutbox = """
@@ -41,12 +42,16 @@ public enum OutboxSchema {
             created_at timestamptz NOT NULL DEFAULT now(),
             delivered_at timestamptz,
             parked_at timestamptz,
+            export_file text,
             PRIMARY KEY (subscriber, event_id)
         );
         CREATE INDEX outbox_deliveries_due ON platform.outbox_deliveries (subscriber, next_attempt_at)
             WHERE state = 'PENDING';
         CREATE INDEX outbox_deliveries_open_by_aggregate ON platform.outbox_deliveries (subscriber, aggregate_key, seq)
             WHERE state <> 'DELIVERED';
+
+        CREATE INDEX outbox_deliveries_export_file ON platform.outbox_deliveries (export_file)
+            WHERE export_file IS NOT NULL AND state = 'PENDING';
 
         CREATE TABLE platform.inbox (
             consumer text NOT NULL,
