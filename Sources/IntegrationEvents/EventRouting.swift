@@ -20,10 +20,12 @@ public struct EventRouting: Sendable {
         return (everything + (byType[type] ?? [])).filter { seen.insert($0).inserted }
     }
 
+    /// Every subscriber named anywhere in the routing.
+    public var allSubscribers: Set<String> { Set(everything + byType.values.flatMap { $0 }) }
+
     /// The subscriber that writes every event to the analytics export.
     public static let analytics = "analytics"
 
     /// Curbside's routing.
-    /// (The analytics export joins `everything` when its exporter ships; until then nothing would drain it.)
-    public static let curbside = EventRouting(byType: [:], everything: [])
+    public static let curbside = EventRouting(byType: [:], everything: [analytics])
 }

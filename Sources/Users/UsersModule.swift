@@ -11,6 +11,7 @@ public struct UsersModule: ServiceModule {
     public let name = ServiceName.users
     public let document: OpenAPIDocument
     public let databases: ServiceDatabases
+    public let eventRouting: EventRouting
     public let accounts: AccountService
     public let profiles: ProfileService
     public let drivers: DriverService
@@ -31,6 +32,7 @@ public struct UsersModule: ServiceModule {
     public init(platform: Platform, routing: EventRouting = .curbside, clock: UsersClock = UsersClock()) throws {
         let settings = platform.settings
         document = try Self.loadDocument()
+        eventRouting = routing
         databases = ServiceDatabases(service: .users, settings: settings.database, logger: platform.logger)
         let users = UserRepository(databases: databases)
         let sessions = SessionRepository(databases: databases)

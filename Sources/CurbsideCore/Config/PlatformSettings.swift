@@ -55,8 +55,20 @@ public struct PlatformSettings: Sendable {
         public var elasticsearchFlushInterval: Duration
     }
 
+    public struct Events: Sendable {
+        /// Subscribers in other processes, by name; the others are expected in this process.
+        public var subscriberURLs: [String: String]
+        public var pollInterval: Duration
+        public var maxAttempts: Int
+        public var lease: Duration
+        public var exportDirectory: String
+        public var exportMaxEventsPerFile: Int
+        public var exportMaxAge: Duration
+    }
+
     public var http: HTTP
     public var database: Database
+    public var events: Events
     public var auth: Auth
     public var logging: Logging
     public var secretsDirectory: String
@@ -114,6 +126,16 @@ public struct PlatformSettings: Sendable {
                 ?? secrets.value(named: "page-token-secret")
         )
 
+        events = Events(
+            subscriberURLs: try Self.parseNamedURLs(config.string(forKey: "events.subscriber_urls", default: "")),
+            pollInterval: .milliseconds(config.int(forKey: "events.poll_ms", default: 200)),
+            maxAttempts: config.int(forKey: "events.max_attempts", default: 10),
+            lease: .seconds(config.int(forKey: "events.lease_seconds", default: 30)),
+            exportDirectory: config.string(forKey: "events.export_dir", default: ".local/analytics"),
+            exportMaxEventsPerFile: config.int(forKey: "events.export_max_events", default: 10_000),
+            exportMaxAge: .seconds(config.int(forKey: "events.export_max_age_seconds", default: 60))
+        )
+
         let level = config.string(forKey: "log.level", default: "info")
         logging = Logging(
             level: Logger.Level(rawValue: level) ?? .info,
@@ -124,6 +146,19 @@ public struct PlatformSettings: Sendable {
             elasticsearchFlushInterval: .milliseconds(config.int(forKey: "log.elasticsearch_flush_ms", default: 1000))
         )
         accountDeletionGracePeriod = .seconds(config.int(forKey: "users.deletion_grace_days", default: 30) * 86_400)
+    }
+
+    /// Parses `name=url,name=url`.
+    static func parseNamedURLs(_ list: String) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for entry in list.split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].hasPrefix("http") else {
+                throw ConfigurationError("CURBSIDE_EVENTS_SUBSCRIBER_URLS: expected name=http://host:port, got '\(entry)'")
+            }
+            result[parts[0]] = parts[1]
+        }
+        return result
     }
 
     /// Parses `host:port,host:port`.

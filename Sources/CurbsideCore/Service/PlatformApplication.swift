@@ -1,4 +1,6 @@
+import Foundation
 import Hummingbird
+import IntegrationEvents
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -21,6 +23,7 @@ public enum PlatformApplication {
         HealthRoutes(modules: modules).register(on: router, routes: routes)
         MetricsRoute().register(on: router, routes: routes)
         DocumentationRoutes(modules: modules).register(on: router, routes: routes)
+        EventInboxRoute(receivers: platform.events.local).register(on: router, routes: routes)
         for module in modules {
             try module.registerRoutes(on: GuardedTransport(router: router, document: module.document, routes: routes))
         }
@@ -39,11 +42,42 @@ public enum PlatformApplication {
                 serverName: "curbside"),
             logger: platform.logger)
         for module in modules {
+            for (name, receiver) in module.eventReceivers { platform.events.local.register(receiver, as: name) }
+        }
+        for module in modules {
             for client in module.databases.clients { app.addServices(client) }
             app.addServices(module.databases.monitor)
             app.addServices(module.backgroundServices)
+            app.addServices(eventServices(for: module, platform: platform))
         }
         app.addServices(extraServices)
         return app
+    }
+
+    /// The module's outbox relay and, when routed, its analytics exporter.
+    public static func eventServices(for module: any ServiceModule, platform: Platform) -> [any Service] {
+        let settings = platform.settings.events
+        let outbox = module.databases.platform.primary
+        var logger = platform.logger
+        logger[metadataKey: "publisher"] = "\(module.name.rawValue)"
+        let subscribers = module.eventRouting.allSubscribers.subtracting([EventRouting.analytics]).sorted()
+        var services: [any Service] = [
+            OutboxRelay(
+                store: DeliveryStore(client: outbox), transport: platform.events,
+                configuration: .init(
+                    subscribers: subscribers, lease: settings.lease, pollInterval: settings.pollInterval,
+                    maxAttempts: settings.maxAttempts),
+                logger: logger)
+        ]
+        if module.eventRouting.allSubscribers.contains(EventRouting.analytics) {
+            services.append(
+                AnalyticsExporter(
+                    client: outbox,
+                    configuration: .init(
+                        root: URL(fileURLWithPath: settings.exportDirectory), maxEventsPerFile: settings.exportMaxEventsPerFile,
+                        maxAge: settings.exportMaxAge),
+                    logger: logger))
+        }
+        return services
     }
 }

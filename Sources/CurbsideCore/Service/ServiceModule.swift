@@ -1,4 +1,5 @@
 import Hummingbird
+import IntegrationEvents
 import Logging
 import ServiceLifecycle
 
@@ -14,8 +15,16 @@ public protocol ServiceModule: Sendable {
     var databases: ServiceDatabases { get }
     /// Registers the generated handlers on `transport`.
     func registerRoutes(on transport: GuardedTransport) throws
-    /// Background work (clean-up jobs, relays) to run beside the server.
+    /// Background work (clean-up jobs) to run beside the server; the platform adds the outbox relay.
     var backgroundServices: [any Service] { get }
+    /// Who receives the events this module publishes.
+    var eventRouting: EventRouting { get }
+    /// The subscribers this module hosts, by subscriber name.
+    var eventReceivers: [String: any EventReceiver] { get }
+}
+
+extension ServiceModule {
+    public var eventReceivers: [String: any EventReceiver] { [:] }
 }
 
 /// What every module shares: settings, the token service, the password hasher, page tokens.
@@ -24,6 +33,8 @@ public struct Platform: Sendable {
     public let tokens: TokenService
     public let passwords: PasswordHasher
     public let pageTokens: PageTokenCodec
+    /// Carries events to subscribers: in-process receivers, or HTTP for those configured with a URL.
+    public let events: RoutingEventTransport
     public let logger: Logger
 
     public init(settings: PlatformSettings, logger: Logger) async throws {
@@ -34,5 +45,8 @@ public struct Platform: Sendable {
             store: store, issuer: settings.auth.issuer, accessTokenLifetime: settings.auth.accessTokenLifetime)
         passwords = try await PasswordHasher(cost: settings.auth.bcryptCost)
         pageTokens = PageTokenCodec(secret: settings.auth.pageTokenSecret)
+        events = RoutingEventTransport(
+            local: InProcessEventTransport(),
+            remote: HTTPEventTransport(baseURLs: settings.events.subscriberURLs, tokens: tokens))
     }
 }

@@ -1,0 +1,75 @@
+import AsyncHTTPClient
+import Foundation
+import IntegrationEvents
+import NIOCore
+import NIOHTTP1
+
+/// Delivery to a subscriber in another process: `POST <base>/v1/inboxes/<subscriber>/events:receive`
+/// with the envelope as the body and a short-lived service token. Any answer but 2xx is a failure
+/// the relay retries.
+public struct HTTPEventTransport: EventTransport {
+    let baseURLs: [String: String]
+    let tokens: TokenService
+    let httpClient: HTTPClient
+    let timeout: Duration
+
+    public init(baseURLs: [String: String], tokens: TokenService, httpClient: HTTPClient = .shared, timeout: Duration = .seconds(10)) {
+        self.baseURLs = baseURLs
+        self.tokens = tokens
+        self.httpClient = httpClient
+        self.timeout = timeout
+    }
+
+    /// Whether `subscriber` lives in another process.
+    public func serves(_ subscriber: String) -> Bool { baseURLs[subscriber] != nil }
+
+    public func deliver(_ envelope: EventEnvelope, to subscriber: String) async throws {
+        guard let base = baseURLs[subscriber] else { throw UnknownSubscriber(name: subscriber) }
+        let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+        var request = HTTPClientRequest(url: "\(trimmed)/v1/inboxes/\(subscriber)/events:receive")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let token = try await tokens.issueAccessToken(for: Principal(userID: Self.relayIdentity, role: .service, sessionID: nil))
+        request.headers.add(name: "Authorization", value: "Bearer \(token.token)")
+        if let traceID = envelope.traceID, traceID.count == 32 {
+            request.headers.add(name: "traceparent", value: "00-\(traceID)-\(String(repeating: "0", count: 15))1-01")
+        }
+        request.body = .bytes(ByteBuffer(data: try envelope.encoded()))
+        let components = timeout.components
+        let response = try await httpClient.execute(
+            request, timeout: .nanoseconds(components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000))
+        let body = try await response.body.collect(upTo: 64 * 1024)
+        guard (200..<300).contains(response.status.code) else {
+            throw DeliveryRefused(status: Int(response.status.code), body: String(buffer: body))
+        }
+    }
+
+    /// The user id service tokens of the relay carry.
+    static let relayIdentity = UUID(uuidString: "00000000-0000-0000-0000-00000000e7e7")!
+}
+
+/// The subscriber answered, but not with success.
+public struct DeliveryRefused: Error, CustomStringConvertible {
+    public let status: Int
+    public let body: String
+    public var description: String { "subscriber answered \(status): \(body.prefix(300))" }
+}
+
+/// Routes each delivery to the in-process receiver or, for subscribers configured with a URL, over HTTP.
+public struct RoutingEventTransport: EventTransport {
+    public let local: InProcessEventTransport
+    public let remote: HTTPEventTransport
+
+    public init(local: InProcessEventTransport, remote: HTTPEventTransport) {
+        self.local = local
+        self.remote = remote
+    }
+
+    public func deliver(_ envelope: EventEnvelope, to subscriber: String) async throws {
+        if remote.serves(subscriber) {
+            try await remote.deliver(envelope, to: subscriber)
+        } else {
+            try await local.deliver(envelope, to: subscriber)
+        }
+    }
+}
