@@ -32,6 +32,8 @@ import Testing
                     .replacingOccurrences(of: "{driver}", with: victim.id)
                     .replacingOccurrences(of: "{vehicle}", with: UUID().uuidString)
                     .replacingOccurrences(of: "{document}", with: UUID().uuidString)
+                    .replacingOccurrences(of: "{subscriber}", with: "analytics")
+                    .replacingOccurrences(of: "{event}", with: UUID().uuidString)
                 let query = path.contains(":checkEligibility") ? "?vehicle=drivers/\(victim.id)/vehicles/\(UUID().uuidString)" : ""
                 let method = HTTPRequest.Method(operation.method)!
                 let body: String? = (method == .post || method == .patch) ? "{}" : nil

@@ -72,4 +72,44 @@ final class CollectingReceiver: EventReceiver {
             #expect(try await api.call(.post, "/v1/inboxes/nobody/events:receive", token: service, json: "{}").status == 400)
         }
     }
+
+    @Test func adminsSeeParkedEventsAndRequeueThem() async throws {
+        var settings = try TestPlatform.settings()
+        settings.events.maxAttempts = 1
+        let platform = try await Platform(settings: settings, logger: TestPlatform.logger)
+        // "nowhere" has no receiver in this process and no URL: every delivery to it fails.
+        let routing = EventRouting(byType: [UsersV1.DriverSuspended.eventType: ["nowhere"]], everything: [])
+        let module = try UsersModule(platform: platform, routing: routing)
+        let router = try PlatformApplication.router(platform: platform, modules: [module])
+        var app = Application(router: router, logger: TestPlatform.logger)
+        for client in module.databases.clients { app.addServices(client) }
+        try await app.test(.router) { client in
+            let api = TestAPI(client: client, platform: platform)
+            let driver = try await api.signUp(role: "DRIVER")
+            let admin = try await api.adminSession(module: module)
+            _ = try await api.call(.post, "/v1/drivers/\(driver.id):approve", token: admin.accessToken, json: "{}")
+            _ = try await api.call(.post, "/v1/drivers/\(driver.id):suspend", token: admin.accessToken, json: #"{"reason":"test"}"#)
+            let relay = try #require(PlatformApplication.eventServices(for: module, platform: platform).compactMap { $0 as? OutboxRelay }.first)
+            _ = try await relay.runOnce()
+
+            let base = "/v1/outboxes/users/subscribers/nowhere/parkedEvents"
+            var parked: [[String: Any]] = []
+            var token: String?
+            repeat {
+                let page = try await api.call(.get, base + "?pageSize=1" + (token.map { "&pageToken=\($0)" } ?? ""), token: admin.accessToken)
+                #expect(page.status == 200)
+                parked += page.json["parkedEvents"] as? [[String: Any]] ?? []
+                token = page.string("nextPageToken")
+            } while token != nil
+            let mine = try #require(parked.first { $0["aggregate"] as? String == "driver/drivers/\(driver.id)" })
+            #expect(mine["type"] as? String == "users.v1.DriverSuspended")
+            #expect(mine["attempts"] as? Int == 1)
+            let event = try #require(mine["event"] as? String)
+
+            #expect(try await api.call(.post, "\(base)/\(event):requeue", token: admin.accessToken, json: "{}").status == 200)
+            #expect(try await api.call(.post, "\(base)/\(event):requeue", token: admin.accessToken, json: "{}").status == 404)
+            let after = try await api.call(.get, base + "?pageSize=1000", token: admin.accessToken)
+            #expect(!(after.json["parkedEvents"] as? [[String: Any]] ?? []).contains { $0["event"] as? String == event })
+        }
+    }
 }

@@ -92,6 +92,7 @@ public struct DeliveryStore: Sendable {
 
     /// A parked delivery, for the admin API.
     public struct Parked: Sendable, Equatable {
+        public var seq: Int64
         public var subscriber: String
         public var eventID: UUID
         public var type: String
@@ -101,21 +102,38 @@ public struct DeliveryStore: Sendable {
         public var parkTime: Date
     }
 
-    /// Parked deliveries of `subscriber`, oldest first.
-    public func parked(subscriber: String, limit: Int, logger: Logger) async throws -> [Parked] {
+    /// Parked deliveries of `subscriber`, oldest first, after position `afterSeq`.
+    public func parked(subscriber: String, afterSeq: Int64 = 0, limit: Int, logger: Logger) async throws -> [Parked] {
         let rows = try await client.query(
             """
-            SELECT d.subscriber, d.event_id, o.type, d.aggregate_key, d.attempts, d.last_error, d.parked_at
+            SELECT d.seq, d.subscriber, d.event_id, o.type, d.aggregate_key, d.attempts, d.last_error, d.parked_at
             FROM platform.outbox_deliveries d JOIN platform.outbox o ON o.id = d.event_id
-            WHERE d.subscriber = \(subscriber) AND d.state = 'PARKED'
+            WHERE d.subscriber = \(subscriber) AND d.state = 'PARKED' AND d.seq > \(afterSeq)
             ORDER BY d.seq LIMIT \(limit)
             """, logger: logger)
         var parked: [Parked] = []
-        for try await row in rows.decode((String, UUID, String, String, Int, String?, Date).self) {
+        for try await row in rows.decode((Int64, String, UUID, String, String, Int, String?, Date).self) {
             parked.append(
-                Parked(subscriber: row.0, eventID: row.1, type: row.2, aggregateKey: row.3, attempts: row.4, lastError: row.5, parkTime: row.6))
+                Parked(
+                    seq: row.0, subscriber: row.1, eventID: row.2, type: row.3, aggregateKey: row.4, attempts: row.5,
+                    lastError: row.6, parkTime: row.7))
         }
         return parked
+    }
+
+    /// Per subscriber: the age in seconds of the oldest undelivered event, and how many are parked.
+    public func backlog(subscribers: [String], logger: Logger) async throws -> [String: (oldestAge: Double, parked: Int)] {
+        let rows = try await client.query(
+            """
+            SELECT s.subscriber,
+                   COALESCE((SELECT EXTRACT(EPOCH FROM now() - min(d.created_at))::float8 FROM platform.outbox_deliveries d
+                             WHERE d.subscriber = s.subscriber AND d.state <> 'DELIVERED'), 0),
+                   (SELECT count(*)::int FROM platform.outbox_deliveries d WHERE d.subscriber = s.subscriber AND d.state = 'PARKED')
+            FROM unnest(\(subscribers)::text[]) AS s(subscriber)
+            """, logger: logger)
+        var result: [String: (oldestAge: Double, parked: Int)] = [:]
+        for try await (subscriber, age, parked) in rows.decode((String, Double, Int).self) { result[subscriber] = (age, parked) }
+        return result
     }
 
     /// Puts a parked delivery back in the queue with a fresh attempt budget. False if it was not parked.

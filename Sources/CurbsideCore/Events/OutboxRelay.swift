@@ -18,6 +18,10 @@ public struct OutboxRelay: Service {
 
     public struct Configuration: Sendable {
         public var subscribers: [String]
+        /// Subscribers whose backlog this relay reports on `/metrics` (its own and, e.g., the analytics export).
+        public var observedSubscribers: [String] = []
+        /// The publishing service, a metrics dimension.
+        public var publisher = "unknown"
         public var batchSize: Int
         public var lease: Duration
         public var pollInterval: Duration
@@ -65,12 +69,17 @@ public struct OutboxRelay: Service {
     }
 
     public func run() async throws {
-        guard !configuration.subscribers.isEmpty else {
+        guard !configuration.subscribers.isEmpty || !configuration.observedSubscribers.isEmpty else {
             try await gracefulShutdown()
             return
         }
         await cancelWhenGracefulShutdown {
+            var lastReport = ContinuousClock.now - .seconds(3600)
             while !Task.isCancelled {
+                if ContinuousClock.now - lastReport > .seconds(5) {
+                    await reportBacklog()
+                    lastReport = .now
+                }
                 let sent: Int
                 do {
                     sent = try await runOnce()
@@ -83,6 +92,17 @@ public struct OutboxRelay: Service {
                 // A full batch means more is waiting: go again at once.
                 if sent < configuration.batchSize { try? await Task.sleep(for: configuration.pollInterval) }
             }
+        }
+    }
+
+    /// Publishes each observed subscriber's oldest undelivered age and parked count as gauges.
+    public func reportBacklog() async {
+        let subscribers = Array(Set(configuration.subscribers + configuration.observedSubscribers)).sorted()
+        guard !subscribers.isEmpty, let backlog = try? await store.backlog(subscribers: subscribers, logger: logger) else { return }
+        for (subscriber, state) in backlog {
+            let dimensions = [("publisher", configuration.publisher), ("subscriber", subscriber)]
+            Gauge(label: "curbside_events_oldest_undelivered_seconds", dimensions: dimensions).record(state.oldestAge)
+            Gauge(label: "curbside_events_parked", dimensions: dimensions).record(state.parked)
         }
     }
 
@@ -109,7 +129,7 @@ public struct OutboxRelay: Service {
         logger[metadataKey: "event.type"] = "\(claim.envelope.type)"
         logger[metadataKey: "subscriber"] = "\(claim.subscriber)"
         if let traceID = claim.envelope.traceID { logger[metadataKey: "trace.id"] = "\(traceID)" }
-        let dimensions = [("subscriber", claim.subscriber)]
+        let dimensions = [("publisher", configuration.publisher), ("subscriber", claim.subscriber)]
         do {
             try await transport.deliver(claim.envelope, to: claim.subscriber)
         } catch {

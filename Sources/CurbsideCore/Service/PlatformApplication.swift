@@ -61,13 +61,12 @@ public enum PlatformApplication {
         var logger = platform.logger
         logger[metadataKey: "publisher"] = "\(module.name.rawValue)"
         let subscribers = module.eventRouting.allSubscribers.subtracting([EventRouting.analytics]).sorted()
+        var configuration = OutboxRelay.Configuration(
+            subscribers: subscribers, lease: settings.lease, pollInterval: settings.pollInterval, maxAttempts: settings.maxAttempts)
+        configuration.observedSubscribers = module.eventRouting.allSubscribers.sorted()
+        configuration.publisher = module.name.rawValue
         var services: [any Service] = [
-            OutboxRelay(
-                store: DeliveryStore(client: outbox), transport: platform.events,
-                configuration: .init(
-                    subscribers: subscribers, lease: settings.lease, pollInterval: settings.pollInterval,
-                    maxAttempts: settings.maxAttempts),
-                logger: logger)
+            OutboxRelay(store: DeliveryStore(client: outbox), transport: platform.events, configuration: configuration, logger: logger)
         ]
         if module.eventRouting.allSubscribers.contains(EventRouting.analytics) {
             services.append(
