@@ -271,4 +271,38 @@ struct SpreadTransport: EventTransport {
             Self.assertOncePerEventAndInOrder(try await applied(subscriber), things: ["broken", "fine"], count: 2)
         }
     }
+
+    @Test func aCommitWakesASleepingRelay() async throws {
+        let (publisherDB, subscriberDB) = try await databases()
+        let publisher = publisherDB.client(logger: logger)
+        let subscriber = subscriberDB.client(logger: logger)
+        let logger = logger
+        try await withRunningClients([publisher, subscriber]) {
+            let receiver = RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger)
+            let notifications = OutboxNotifications(connection: publisherDB.owner, logger: logger)
+            // Without a notification this relay would not look again for an hour.
+            let relay = OutboxRelay(
+                store: DeliveryStore(client: publisher), transport: SpreadTransport(receivers: [receiver]),
+                configuration: .init(subscribers: [Self.subscriber], pollInterval: .seconds(3600)), logger: logger,
+                notifications: notifications)
+            let running = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await notifications.run() }
+                    group.addTask { try await relay.run() }
+                    try await group.waitForAll()
+                }
+            }
+            defer { running.cancel() }
+            // Let the first (empty) pass finish and the listener start.
+            try await Task.sleep(for: .milliseconds(500))
+            try await publish(["woken"], count: 1, on: publisher)
+            var delivered = false
+            for _ in 0..<200 where !delivered {
+                delivered = try await undelivered(publisher) == 0
+                if !delivered { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(delivered)
+            #expect(try await applied(subscriber).map(\.1) == ["woken"])
+        }
+    }
 }

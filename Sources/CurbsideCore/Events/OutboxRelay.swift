@@ -56,11 +56,13 @@ public struct OutboxRelay: Service {
     let owner = UUID()
     let logger: Logger
     let crashPoints: CrashPoints
+    let notifications: OutboxNotifications?
 
     public init(
         store: DeliveryStore, transport: any EventTransport, configuration: Configuration, logger: Logger,
-        crashPoints: CrashPoints = CrashPoints()
+        notifications: OutboxNotifications? = nil, crashPoints: CrashPoints = CrashPoints()
     ) {
+        self.notifications = notifications
         self.store = store
         self.transport = transport
         self.configuration = configuration
@@ -90,7 +92,13 @@ public struct OutboxRelay: Service {
                     sent = 0
                 }
                 // A full batch means more is waiting: go again at once.
-                if sent < configuration.batchSize { try? await Task.sleep(for: configuration.pollInterval) }
+                if sent < configuration.batchSize {
+                    if let notifications {
+                        await notifications.wait(upTo: configuration.pollInterval)
+                    } else {
+                        try? await Task.sleep(for: configuration.pollInterval)
+                    }
+                }
             }
         }
     }

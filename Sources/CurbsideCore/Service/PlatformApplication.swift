@@ -65,8 +65,16 @@ public enum PlatformApplication {
             subscribers: subscribers, lease: settings.lease, pollInterval: settings.pollInterval, maxAttempts: settings.maxAttempts)
         configuration.observedSubscribers = module.eventRouting.allSubscribers.sorted()
         configuration.publisher = module.name.rawValue
+        let database = platform.settings.database
+        let notifications = OutboxNotifications(
+            connection: DatabaseCredentials(settings: database).configuration(
+                service: module.name, role: .platform, host: database.host, port: database.port),
+            logger: logger)
         var services: [any Service] = [
-            OutboxRelay(store: DeliveryStore(client: outbox), transport: platform.events, configuration: configuration, logger: logger)
+            notifications,
+            OutboxRelay(
+                store: DeliveryStore(client: outbox), transport: platform.events, configuration: configuration, logger: logger,
+                notifications: notifications),
         ]
         if module.eventRouting.allSubscribers.contains(EventRouting.analytics) {
             services.append(

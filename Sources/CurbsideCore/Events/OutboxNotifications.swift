@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+import ServiceLifecycle
+
+/// Wakes relays the moment a writer commits events (`NOTIFY curbside_outbox`, sent by
+/// ``OutboxWriter`` and delivered by PostgreSQL at commit), so delivery does not wait for the next
+/// poll. Polling stays as the safety net: a lost connection or notification only costs latency.
+public final class OutboxNotifications: Service, Sendable {
+    let connection: PostgresClientConfiguration
+    let logger: Logger
+    private let waiters = NIOLockedValueBox<[UUID: CheckedContinuation<Void, Never>]>([:])
+
+    public init(connection: PostgresClientConfiguration, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await SingleConnection.with(self.connection, logger: self.logger) { connection in
+                        try await connection.listen(on: OutboxRelay.channel) { notifications in
+                            self.wakeAll()
+                            for try await _ in notifications { self.wakeAll() }
+                        }
+                    }
+                } catch {
+                    if !Task.isCancelled {
+                        self.logger.debug("outbox listener reconnecting", metadata: ["error.message": "\(String(reflecting: error))"])
+                    }
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        wakeAll()
+    }
+
+    /// Returns at the next notification, or after `timeout`, whichever comes first.
+    public func wait(upTo timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: timeout) }
+            group.addTask { await self.nextNotification() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func nextNotification() async {
+        let id = UUID()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let cancelled = waiters.withLockedValue { waiters -> Bool in
+                    if Task.isCancelled { return true }
+                    waiters[id] = continuation
+                    return false
+                }
+                if cancelled { continuation.resume() }
+            }
+        } onCancel: {
+            waiters.withLockedValue { $0.removeValue(forKey: id) }?.resume()
+        }
+    }
+
+    private func wakeAll() {
+        let all = waiters.withLockedValue { waiters in
+            defer { waiters.removeAll() }
+            return Array(waiters.values)
+        }
+        for waiter in all { waiter.resume() }
+    }
+}
