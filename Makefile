@@ -17,7 +17,7 @@ SWIFT ?= swift
 CURBSIDE ?= .build/debug/curbside
 TEST_ARGS ?=
 
-.PHONY: help build run stop-db test clean-db format lint
+.PHONY: help build run stop-db test clean-db format lint bench
 
 help: ## List the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  %-9s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -67,3 +67,16 @@ format: ## Format the sources with swift-format (.swift-format)
 
 lint: ## Check formatting as `make test` does
 	@$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+BENCH_PG_DIR ?= .local/bench-postgres
+BENCH_PG_PORT ?= 54350
+
+bench: ## Build in release and print the benchmark table (throwaway PostgreSQL with normal durability)
+	@$(SWIFT) build -c release --product curbside-bench
+	$(SWIFT) build -c release --product curbside
+	trap 'scripts/postgres.sh destroy "$(BENCH_PG_DIR)" || true' EXIT
+	scripts/postgres.sh destroy '$(BENCH_PG_DIR)'
+	db_env="$$(scripts/postgres.sh start '$(BENCH_PG_DIR)' '$(BENCH_PG_PORT)')"
+	eval "$$db_env"
+	.build/release/curbside db bootstrap > /dev/null
+	.build/release/curbside-bench

@@ -77,6 +77,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "curbside-bench",
+            dependencies: ["CurbsideCore", "IntegrationEvents"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CurbsideCoreTests",
             dependencies: [

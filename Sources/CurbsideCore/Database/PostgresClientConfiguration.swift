@@ -9,6 +9,12 @@ public struct PostgresClientConfiguration: Sendable {
     public let database: String
     let settings: PlatformSettings.Database
 
+    /// The same login on another database of the same server (scratch databases in tests and benchmarks).
+    public func on(database other: String) -> PostgresClientConfiguration {
+        PostgresClientConfiguration(
+            host: host, port: port, username: username, password: password, database: other, settings: settings)
+    }
+
     /// The PostgresNIO configuration.
     public func make() -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(

@@ -1,0 +1,187 @@
+import CurbsideCore
+import Foundation
+import IntegrationEvents
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+
+/// An event for the benchmark.
+struct BenchmarkEvent: IntegrationEvent {
+    static let eventType = "bench.v1.Tick"
+    static let aggregateType = "ticker"
+    var ticker: String
+    var n: Int
+    var aggregateID: String { ticker }
+}
+
+/// Records when each event committed and when it reached the subscriber.
+final class DelayRecorder: EventReceiver {
+    private let committed = NIOLockedValueBox<[UUID: ContinuousClock.Instant]>([:])
+    private let delays = NIOLockedValueBox<[Duration]>([])
+    private let early = NIOLockedValueBox<[UUID: ContinuousClock.Instant]>([:])
+
+    func markCommitted(_ id: UUID, at instant: ContinuousClock.Instant) {
+        // The relay can be faster than the writer's bookkeeping: then the receive time is waiting here.
+        if let received = early.withLockedValue({ $0.removeValue(forKey: id) }) {
+            delays.withLockedValue { $0.append(max(.zero, received - instant)) }
+        } else {
+            committed.withLockedValue { $0[id] = instant }
+        }
+    }
+
+    func receive(_ envelope: EventEnvelope) async throws {
+        let now = ContinuousClock.now
+        if let start = committed.withLockedValue({ $0.removeValue(forKey: envelope.id) }) {
+            delays.withLockedValue { $0.append(now - start) }
+        } else {
+            early.withLockedValue { $0[envelope.id] = now }
+        }
+    }
+
+    var count: Int { delays.withLockedValue { $0.count } }
+
+    func percentile(_ p: Double) -> Duration {
+        let sorted = delays.withLockedValue { $0.sorted() }
+        guard !sorted.isEmpty else { return .zero }
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+    }
+
+    func reset() {
+        delays.withLockedValue { $0.removeAll() }
+        committed.withLockedValue { $0.removeAll() }
+        early.withLockedValue { $0.removeAll() }
+    }
+}
+
+/// Commit-to-subscriber delay of the outbox relay under a paced load, and one relay's ceiling.
+struct EventDeliveryBenchmark {
+    let settings: PlatformSettings
+    let logger: Logger
+
+    static let subscriber = "bench"
+    let writer = OutboxWriter(routing: EventRouting(byType: [BenchmarkEvent.eventType: [subscriber]], everything: []))
+
+    func run() async throws -> [String] {
+        let database = try await scratchDatabase()
+        let client = PostgresClient(configuration: database.make(), backgroundLogger: logger)
+        return try await withRunningClients([client]) {
+            var lines: [String] = []
+            let recorder = DelayRecorder()
+            let transport = InProcessEventTransport()
+            transport.register(recorder, as: Self.subscriber)
+            let notifications = OutboxNotifications(connection: database, logger: logger)
+            let relay = OutboxRelay(
+                store: DeliveryStore(client: client), transport: transport,
+                configuration: .init(subscribers: [Self.subscriber], batchSize: 200, pollInterval: .milliseconds(500)),
+                logger: logger, notifications: notifications)
+            let background = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await notifications.run() }
+                    group.addTask { try await relay.run() }
+                    try await group.waitForAll()
+                }
+            }
+            try await Task.sleep(for: .seconds(1))
+            for rate in [10, 1000] {
+                recorder.reset()
+                let sent = try await publish(rate: rate, seconds: 10, client: client, recorder: recorder)
+                for _ in 0..<300 where recorder.count < sent { try await Task.sleep(for: .milliseconds(100)) }
+                lines.append(
+                    "| commit → subscriber, \(rate) events/s (\(sent) events) | p50 \(ms(recorder.percentile(0.5))) | p99 \(ms(recorder.percentile(0.99))) |"
+                )
+            }
+            background.cancel()
+            _ = try? await background.value
+
+            // Ceiling: a backlog drained by one relay with nothing else running.
+            let backlog = 20_000
+            try await preload(backlog, client: client)
+            let drainer = OutboxRelay(
+                store: DeliveryStore(client: client), transport: transport,
+                configuration: .init(subscribers: [Self.subscriber], batchSize: 500), logger: logger)
+            let started = ContinuousClock.now
+            while try await drainer.runOnce() > 0 {}
+            let elapsed = ContinuousClock.now - started
+            let perSecond = Double(backlog) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            lines.append("| one relay draining a backlog of \(backlog) (200 aggregates) | \(Int(perSecond)) events/s | |")
+            return lines
+        }
+    }
+
+    /// Writes `rate` events per second for `seconds`, one transaction each, from 16 writers.
+    func publish(rate: Int, seconds: Int, client: PostgresClient, recorder: DelayRecorder) async throws -> Int {
+        let total = rate * seconds
+        let writers = min(16, total)
+        let interval = Duration.seconds(Double(writers) / Double(rate))
+        let writer = writer
+        let logger = logger
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<writers {
+                group.addTask {
+                    var next = ContinuousClock.now
+                    for n in stride(from: w, to: total, by: writers) {
+                        try await Task.sleep(until: next, clock: .continuous)
+                        next += interval
+                        let id = try await client.withConnection { connection in
+                            try await connection.inTransaction(logger: logger) { connection in
+                                try await writer.append(
+                                    BenchmarkEvent(ticker: "t\(n % 200)", n: n), occurredAt: Date(), on: connection, logger: logger)
+                            }
+                        }
+                        recorder.markCommitted(id, at: .now)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return total
+    }
+
+    func preload(_ count: Int, client: PostgresClient) async throws {
+        let writer = writer
+        let logger = logger
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<8 {
+                group.addTask {
+                    try await client.withConnection { connection in
+                        try await connection.inTransaction(logger: logger) { connection in
+                            for n in stride(from: w, to: count, by: 8) {
+                                try await writer.append(
+                                    BenchmarkEvent(ticker: "t\(n % 200)", n: n), occurredAt: Date(), on: connection, logger: logger)
+                            }
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// A fresh database with the outbox tables, reached as trips_owner.
+    func scratchDatabase() async throws -> PostgresClientConfiguration {
+        let name = "bench_\(UUID().uuidString.prefix(8).lowercased())"
+        let database = settings.database
+        for (db, sql) in [("postgres", "CREATE DATABASE \(name) OWNER trips_owner"), (name, "CREATE SCHEMA platform AUTHORIZATION trips_owner")] {
+            try await SingleConnection.with(
+                host: database.host, port: database.port, username: database.superuser, password: database.superuserPassword,
+                database: db, connectTimeout: .seconds(5), logger: logger
+            ) { connection in
+                try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            }
+        }
+        let trips = DatabaseCredentials(settings: database).configuration(
+            service: .trips, role: .owner, host: database.host, port: database.port)
+        let owner = trips.on(database: name)
+        try await SingleConnection.with(owner, logger: logger) { connection in
+            for statement in Migration(1, "outbox", OutboxSchema.createOutbox + OutboxSchema.addDelivery).statements {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+        }
+        return owner
+    }
+
+    func ms(_ duration: Duration) -> String {
+        let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        return String(format: "%.1f ms", milliseconds)
+    }
+}
