@@ -59,19 +59,20 @@ public struct DeliveryStore: Sendable {
         return claims.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
-    /// Marks a leased delivery done. False if the lease was lost meanwhile (another relay took over).
+    /// Marks several leased deliveries of one subscriber done in one statement; returns how many were still leased.
     @discardableResult
-    public func markDelivered(_ claim: Claim, owner: UUID, logger: Logger) async throws -> Bool {
+    public func markDelivered(subscriber: String, eventIDs: [UUID], owner: UUID, logger: Logger) async throws -> Int {
+        guard !eventIDs.isEmpty else { return 0 }
         let rows = try await client.query(
             """
             UPDATE platform.outbox_deliveries
             SET state = 'DELIVERED', delivered_at = now(), lease_owner = NULL, lease_until = NULL, last_error = NULL
-            WHERE subscriber = \(claim.subscriber) AND event_id = \(claim.envelope.id) AND lease_owner = \(owner)
-              AND state = 'PENDING'
+            WHERE subscriber = \(subscriber) AND event_id = ANY(\(eventIDs)) AND lease_owner = \(owner) AND state = 'PENDING'
             RETURNING 1
             """, logger: logger)
-        for try await _ in rows { return true }
-        return false
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
     }
 
     /// Records a failed attempt: retried after `retryAfter`, or parked when `park` is set.

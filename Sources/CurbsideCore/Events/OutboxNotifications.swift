@@ -10,7 +10,9 @@ import ServiceLifecycle
 public final class OutboxNotifications: Service, Sendable {
     let connection: PostgresClientConfiguration
     let logger: Logger
-    private let waiters = NIOLockedValueBox<[UUID: CheckedContinuation<Void, Never>]>([:])
+    /// Waiting relays, and whether a notification came while nobody was waiting (the next wait then
+    /// returns at once: a commit during a relay's pass must not wait for the poll).
+    private let state = NIOLockedValueBox<(waiters: [UUID: CheckedContinuation<Void, Never>], missed: Bool)>(([:], false))
 
     public init(connection: PostgresClientConfiguration, logger: Logger) {
         self.connection = connection
@@ -52,22 +54,27 @@ public final class OutboxNotifications: Service, Sendable {
         let id = UUID()
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let cancelled = waiters.withLockedValue { waiters -> Bool in
+                let resumeNow = state.withLockedValue { state -> Bool in
                     if Task.isCancelled { return true }
-                    waiters[id] = continuation
+                    if state.missed {
+                        state.missed = false
+                        return true
+                    }
+                    state.waiters[id] = continuation
                     return false
                 }
-                if cancelled { continuation.resume() }
+                if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            waiters.withLockedValue { $0.removeValue(forKey: id) }?.resume()
+            state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
 
     private func wakeAll() {
-        let all = waiters.withLockedValue { waiters in
-            defer { waiters.removeAll() }
-            return Array(waiters.values)
+        let all = state.withLockedValue { state in
+            defer { state.waiters.removeAll() }
+            if state.waiters.isEmpty { state.missed = true }
+            return Array(state.waiters.values)
         }
         for waiter in all { waiter.resume() }
     }

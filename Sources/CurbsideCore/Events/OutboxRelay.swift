@@ -122,16 +122,24 @@ public struct OutboxRelay: Service {
             logger: logger)
         guard !claims.isEmpty else { return 0 }
         if crashPoints.afterClaim() { throw RelayCrash() }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let delivered = try await withThrowingTaskGroup(of: DeliveryStore.Claim?.self) { group in
             for claim in claims {
-                group.addTask { try await deliver(claim) }
+                group.addTask { try await deliver(claim) ? claim : nil }
             }
-            try await group.waitForAll()
+            return try await group.reduce(into: [DeliveryStore.Claim]()) { if let claim = $1 { $0.append(claim) } }
+        }
+        if crashPoints.afterSend() { throw RelayCrash() }
+        // One statement per subscriber records the whole batch's successes.
+        for (subscriber, done) in Dictionary(grouping: delivered, by: \.subscriber) {
+            try await store.markDelivered(subscriber: subscriber, eventIDs: done.map(\.envelope.id), owner: owner, logger: logger)
+            Counter(label: "curbside_events_delivered_total", dimensions: [("publisher", configuration.publisher), ("subscriber", subscriber)])
+                .increment(by: done.count)
         }
         return claims.count
     }
 
-    private func deliver(_ claim: DeliveryStore.Claim) async throws {
+    /// Sends one event; records a failure (retry or park) itself. Returns whether it was delivered.
+    private func deliver(_ claim: DeliveryStore.Claim) async throws -> Bool {
         var logger = logger
         logger[metadataKey: "event.id"] = "\(claim.envelope.id)"
         logger[metadataKey: "event.type"] = "\(claim.envelope.type)"
@@ -140,6 +148,8 @@ public struct OutboxRelay: Service {
         let dimensions = [("publisher", configuration.publisher), ("subscriber", claim.subscriber)]
         do {
             try await transport.deliver(claim.envelope, to: claim.subscriber)
+            logger.debug("event delivered")
+            return true
         } catch {
             let park = claim.attempts >= configuration.maxAttempts
             try await store.markFailed(
@@ -152,12 +162,8 @@ public struct OutboxRelay: Service {
                 Counter(label: "curbside_events_retried_total", dimensions: dimensions).increment()
                 logger.warning("event delivery failed; will retry", metadata: ["error.message": "\(error)", "attempt": "\(claim.attempts)"])
             }
-            return
+            return false
         }
-        if crashPoints.afterSend() { throw RelayCrash() }
-        try await store.markDelivered(claim, owner: owner, logger: logger)
-        Counter(label: "curbside_events_delivered_total", dimensions: dimensions).increment()
-        logger.debug("event delivered")
     }
 
     /// Exponential backoff with full jitter, capped.
