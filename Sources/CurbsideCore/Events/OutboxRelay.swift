@@ -148,7 +148,7 @@ public struct OutboxRelay: Service {
         let dimensions = [("publisher", configuration.publisher), ("subscriber", claim.subscriber)]
         do {
             try await transport.deliver(claim.envelope, to: claim.subscriber)
-            logger.debug("event delivered")
+            logger.info("event delivered")
             return true
         } catch {
             let park = claim.attempts >= configuration.maxAttempts
