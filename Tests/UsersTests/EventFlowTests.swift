@@ -32,12 +32,7 @@ final class CollectingReceiver: EventReceiver {
             settings.events.exportMaxAge = .zero
             let platform = try await Platform(settings: settings, logger: TestPlatform.logger)
             let routing = EventRouting(byType: [UsersV1.DriverApproved.eventType: ["probe"]], everything: [EventRouting.analytics])
-            let module = try UsersModule(platform: platform, routing: routing)
-            let router = try PlatformApplication.router(platform: platform, modules: [module])
-            var app = Application(router: router, logger: TestPlatform.logger)
-            for client in module.databases.clients { app.addServices(client) }
-            try await app.test(.router) { client in
-                let api = TestAPI(client: client, platform: platform)
+            try await TestPlatform.withAPI(platform: platform, routing: routing) { api, module in
                 let driver = try await api.signUp(role: "DRIVER")
                 let admin = try await api.adminSession(module: module)
                 _ = try await api.call(.post, "/v1/drivers/\(driver.id):approve", token: admin.accessToken, json: "{}")
@@ -79,12 +74,7 @@ final class CollectingReceiver: EventReceiver {
         let platform = try await Platform(settings: settings, logger: TestPlatform.logger)
         // "nowhere" has no receiver in this process and no URL: every delivery to it fails.
         let routing = EventRouting(byType: [UsersV1.DriverSuspended.eventType: ["nowhere"]], everything: [])
-        let module = try UsersModule(platform: platform, routing: routing)
-        let router = try PlatformApplication.router(platform: platform, modules: [module])
-        var app = Application(router: router, logger: TestPlatform.logger)
-        for client in module.databases.clients { app.addServices(client) }
-        try await app.test(.router) { client in
-            let api = TestAPI(client: client, platform: platform)
+        try await TestPlatform.withAPI(platform: platform, routing: routing) { api, module in
             let driver = try await api.signUp(role: "DRIVER")
             let admin = try await api.adminSession(module: module)
             _ = try await api.call(.post, "/v1/drivers/\(driver.id):approve", token: admin.accessToken, json: "{}")

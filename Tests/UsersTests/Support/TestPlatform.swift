@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import IntegrationEvents
 import Logging
 import NIOCore
 
@@ -35,11 +36,13 @@ enum TestPlatform {
 
     /// Runs `body` against the HTTP router of a users module whose pools are running.
     static func withAPI(
-        logSink: (any LogLineSink)? = nil, _ body: @Sendable (TestAPI, UsersModule) async throws -> Void
+        platform given: Platform? = nil, routing: EventRouting = .curbside, logSink: (any LogLineSink)? = nil,
+        _ body: @Sendable (TestAPI, UsersModule) async throws -> Void
     ) async throws {
-        let platform = try await platform()
+        let platform: Platform
+        if let given { platform = given } else { platform = try await Self.platform() }
         MetricsRoute.bootstrap()
-        let module = try UsersModule(platform: platform)
+        let module = try UsersModule(platform: platform, routing: routing)
         let router = try PlatformApplication.router(platform: platform, modules: [module])
         let appLogger =
             logSink.map { sink in
