@@ -102,7 +102,7 @@ struct EventDeliveryBenchmark {
             let started = ContinuousClock.now
             while try await drainer.runOnce() > 0 {}
             let elapsed = ContinuousClock.now - started
-            let perSecond = Double(backlog) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            let perSecond = Double(backlog) / elapsed.inSeconds
             lines.append("| one relay draining a backlog of \(backlog) (200 aggregates) | \(Int(perSecond)) events/s | |")
             return lines
         }
@@ -181,7 +181,7 @@ struct EventDeliveryBenchmark {
     }
 
     func ms(_ duration: Duration) -> String {
-        let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        let milliseconds = duration.inSeconds * 1000
         return String(format: "%.1f ms", milliseconds)
     }
 }

@@ -31,7 +31,7 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         self.issuer = .init(value: issuer)
         self.issuedAt = .init(value: issuedAt)
         notBefore = .init(value: issuedAt.addingTimeInterval(-5))
-        expiration = .init(value: issuedAt.addingTimeInterval(TimeInterval(lifetime.components.seconds)))
+        expiration = .init(value: issuedAt.addingTimeInterval(lifetime.inSeconds))
     }
 
     public func verify(using algorithm: some JWTAlgorithm) async throws {

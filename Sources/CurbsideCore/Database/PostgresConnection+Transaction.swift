@@ -21,15 +21,16 @@ extension PostgresConnection {
     }
 }
 
-/// Runs `operation`, throwing ``DatabaseTimeout`` if it does not finish within `timeout`.
-public func withTimeout<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T)
-    async throws -> T
-{
+/// Runs `operation`, throwing `timeoutError` (by default ``DatabaseTimeout``) if it does not finish within `timeout`.
+public func withTimeout<T: Sendable>(
+    _ timeout: Duration, throwing timeoutError: @autoclosure @escaping @Sendable () -> any Error = DatabaseTimeout(),
+    _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await operation() }
         group.addTask {
             try await Task.sleep(for: timeout)
-            throw DatabaseTimeout()
+            throw timeoutError()
         }
         defer { group.cancelAll() }
         return try await group.next()!
@@ -37,4 +38,6 @@ public func withTimeout<T: Sendable>(_ timeout: Duration, _ operation: @escaping
 }
 
 /// A database call took longer than its bound.
-public struct DatabaseTimeout: Error {}
+public struct DatabaseTimeout: Error {
+    public init() {}
+}

@@ -15,7 +15,7 @@ public enum SingleConnection {
     ) async throws -> Result {
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: .disable)
-        configuration.options.connectTimeout = .milliseconds(Int64(connectTimeout.components.seconds * 1000))
+        configuration.options.connectTimeout = .nanoseconds(connectTimeout.inNanoseconds)
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         do {
             let result = try await body(connection)

@@ -88,7 +88,7 @@ public struct AnalyticsExporter: Service {
     private func takeOverAbandonedFiles() async throws -> [String] {
         let rows = try await client.query(
             """
-            UPDATE platform.outbox_deliveries SET lease_owner = \(owner), lease_until = now() + \(seconds(configuration.lease)) * interval '1 second'
+            UPDATE platform.outbox_deliveries SET lease_owner = \(owner), lease_until = now() + \(configuration.lease.inSeconds) * interval '1 second'
             WHERE subscriber = \(Self.subscriber) AND state = 'PENDING' AND export_file IS NOT NULL AND lease_until < now()
             RETURNING export_file
             """, logger: logger)
@@ -115,7 +115,7 @@ public struct AnalyticsExporter: Service {
                     groups[type + "\u{0}" + date, default: []].append((id, created))
                 }
                 let now = Date()
-                let maxAge = seconds(configuration.maxAge)
+                let maxAge = configuration.maxAge.inSeconds
                 var files: [String] = []
                 for (key, events) in groups.sorted(by: { $0.key < $1.key }) {
                     let parts = key.split(separator: "\u{0}").map(String.init)
@@ -134,7 +134,7 @@ public struct AnalyticsExporter: Service {
                             """
                             UPDATE platform.outbox_deliveries
                             SET export_file = \(file), lease_owner = \(owner),
-                                lease_until = now() + \(seconds(configuration.lease)) * interval '1 second'
+                                lease_until = now() + \(configuration.lease.inSeconds) * interval '1 second'
                             WHERE subscriber = \(Self.subscriber) AND event_id = ANY(\(slice.map(\.0)))
                             """, logger: logger)
                         files.append(file)
@@ -190,10 +190,6 @@ public struct AnalyticsExporter: Service {
             lines.append(try envelope.encoded())
         }
         return lines
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Event types are `service.v1.Name`; anything else is made path-safe.

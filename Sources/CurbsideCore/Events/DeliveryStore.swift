@@ -25,7 +25,6 @@ public struct DeliveryStore: Sendable {
     /// a delivery is due only when every earlier event of its aggregate has been delivered to that
     /// subscriber, which keeps per-aggregate order with any number of relays.
     public func claim(subscribers: [String], owner: UUID, lease: Duration, limit: Int, logger: Logger) async throws -> [Claim] {
-        let leaseMilliseconds = Int64(lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000)
         let rows = try await client.query(
             """
             WITH due AS (
@@ -41,7 +40,7 @@ public struct DeliveryStore: Sendable {
                 FOR UPDATE OF d SKIP LOCKED
             )
             UPDATE platform.outbox_deliveries d
-            SET lease_owner = \(owner), lease_until = now() + make_interval(secs => \(leaseMilliseconds)::float8 / 1000),
+            SET lease_owner = \(owner), lease_until = now() + make_interval(secs => \(lease.inSeconds)),
                 attempts = d.attempts + 1
             FROM due, platform.outbox o
             WHERE d.subscriber = due.subscriber AND d.event_id = due.event_id AND o.id = d.event_id
@@ -79,13 +78,12 @@ public struct DeliveryStore: Sendable {
     public func markFailed(_ claim: Claim, owner: UUID, error: String, retryAfter: Duration, park: Bool, logger: Logger)
         async throws
     {
-        let delayMilliseconds = Int64(retryAfter.components.seconds * 1000 + retryAfter.components.attoseconds / 1_000_000_000_000_000)
         try await client.query(
             """
             UPDATE platform.outbox_deliveries
             SET state = CASE WHEN \(park) THEN 'PARKED' ELSE 'PENDING' END,
                 parked_at = CASE WHEN \(park) THEN now() ELSE NULL END,
-                next_attempt_at = now() + make_interval(secs => \(delayMilliseconds)::float8 / 1000),
+                next_attempt_at = now() + make_interval(secs => \(retryAfter.inSeconds)),
                 lease_owner = NULL, lease_until = NULL, last_error = \(String(error.prefix(500)))
             WHERE subscriber = \(claim.subscriber) AND event_id = \(claim.envelope.id) AND lease_owner = \(owner)
             """, logger: logger)

@@ -35,9 +35,7 @@ public struct HTTPEventTransport: EventTransport {
             request.headers.add(name: "traceparent", value: "00-\(traceID)-\(String(repeating: "0", count: 15))1-01")
         }
         request.body = .bytes(ByteBuffer(data: try envelope.encoded()))
-        let components = timeout.components
-        let response = try await httpClient.execute(
-            request, timeout: .nanoseconds(components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000))
+        let response = try await httpClient.execute(request, timeout: .nanoseconds(timeout.inNanoseconds))
         let body = try await response.body.collect(upTo: 64 * 1024)
         guard (200..<300).contains(response.status.code) else {
             throw DeliveryRefused(status: Int(response.status.code), body: String(buffer: body))

@@ -27,7 +27,7 @@ public struct RequestLimitsMiddleware: RouterMiddleware {
         let limit = maxBodyBytes
         let body: ByteBuffer
         do {
-            body = try await withDeadline(bodyTimeout) { [request] in
+            body = try await withTimeout(bodyTimeout, throwing: Self.bodyTimedOut) { [request] in
                 var copy = request
                 return try await copy.collectBody(upTo: limit)
             }
@@ -50,24 +50,12 @@ public struct RequestLimitsMiddleware: RouterMiddleware {
             httpCode: 413)
     }
 
+    static let bodyTimedOut = AIPError(
+        .deadlineExceeded, reason: "REQUEST_TIMEOUT", message: "the request body did not arrive in time", httpCode: 408)
+
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         return mediaType == "application/json"
-    }
-}
-
-/// Runs `operation`, failing with 408 if it does not finish within `timeout`.
-func withDeadline<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw AIPError(
-                .deadlineExceeded, reason: "REQUEST_TIMEOUT", message: "the request body did not arrive in time",
-                httpCode: 408)
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }

@@ -74,14 +74,13 @@ public struct RequestObservationMiddleware: RouterMiddleware {
         _ request: Request, _ response: Response, elapsed: Duration, logger: Logger, principal: Principal?,
         context: Context
     ) {
-        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
         var metadata: Logger.Metadata = [
             "event.kind": "event",
             "event.category": "web",
             "http.request.method": "\(request.method.rawValue)",
             "url.path": "\(request.uri.path)",
             "http.response.status_code": "\(response.status.code)",
-            "event.duration": "\(nanoseconds)",
+            "event.duration": "\(elapsed.inNanoseconds)",
         ]
         if let route = context.endpointPath { metadata["http.route"] = "\(route)" }
         if let principal {

@@ -121,9 +121,8 @@ public final class ElasticsearchShipper: LogLineSink, Service {
         request.headers.add(name: "Content-Type", value: "application/x-ndjson")
         request.body = .bytes(body)
         do {
-            let timeout = configuration.requestTimeout.components
-            let nanoseconds = timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000
-            let response = try await httpClient.execute(request, timeout: .nanoseconds(nanoseconds))
+            let response = try await httpClient.execute(
+                request, timeout: .nanoseconds(configuration.requestTimeout.inNanoseconds))
             let payload = try await response.body.collect(upTo: 16 << 20)
             guard response.status == .ok else {
                 return .failed

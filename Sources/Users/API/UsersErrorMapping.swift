@@ -25,8 +25,6 @@ enum UsersErrorMapping {
                 AIPError(
                     .failedPrecondition, reason: "ILLEGAL_STATE_TRANSITION",
                     message: "\(resource) cannot \(action) from state \(from)", metadata: ["resource": resource, "state": from])
-            case .staleETag(let name):
-                .staleETag(name)
             case .invalidCredentials:
                 .unauthenticated("the email, phone number or password is not correct", reason: "INVALID_CREDENTIALS")
             case .accountDeleted:
@@ -35,16 +33,12 @@ enum UsersErrorMapping {
                 .unauthenticated("the refresh token is not valid; sign in again", reason: "INVALID_REFRESH_TOKEN")
             case .refreshTokenReused:
                 .unauthenticated("the refresh token was already used; the session has been revoked", reason: "REFRESH_TOKEN_REUSED")
-            case .sessionRevoked:
-                .unauthenticated("the session was revoked; sign in again", reason: "SESSION_REVOKED")
             case .throttled(let seconds):
                 AIPError(
                     .resourceExhausted, reason: "TOO_MANY_SIGN_IN_ATTEMPTS",
                     message: "too many failed sign-in attempts; try again in \(seconds) seconds", retryAfterSeconds: seconds)
             case .notYourResource:
                 .permissionDenied("the caller may not access another user's resource", reason: "NOT_RESOURCE_OWNER")
-            case .requestIDReused:
-                .invalidArgument("requestId was already used for a different request", field: "requestId", reason: "REQUEST_ID_REUSED")
             }
         return aip.inDomain(domain)
     }

@@ -103,7 +103,7 @@ public struct AccountService: Sendable {
     private func open(for user: User, now: Date, logger: Logger) async throws -> IssuedSession {
         let sessionID = UUID()
         let refresh = OpaqueToken.generate()
-        let refreshExpiry = now.addingTimeInterval(Double(refreshTokenLifetime.components.seconds))
+        let refreshExpiry = now.addingTimeInterval(refreshTokenLifetime.inSeconds)
         try await sessions.open(
             sessionID: sessionID, userID: user.id, digest: refresh.digest, now: now, expiry: refreshExpiry, logger: logger)
         let access = try await tokens.issueAccessToken(for: principal(user, sessionID), now: now)

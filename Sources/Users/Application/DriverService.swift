@@ -48,7 +48,7 @@ public struct DriverService: Sendable {
             let driver = try await drivers.update(
                 id: id, writer: caller.userID, logger: logger,
                 { driver in
-                    if let etag, !etag.isEmpty, etag != ETag.make(version: driver.version) { throw UsersError.staleETag(driver.name) }
+                    try ETag.check(etag, version: driver.version, resource: driver.name)
                     switch decision {
                     case .approve: return try driver.approve(reason: reason, now: now)
                     case .reject: return try driver.reject(reason: reason, now: now)

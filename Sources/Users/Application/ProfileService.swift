@@ -55,7 +55,7 @@ public struct ProfileService: Sendable {
             let user = try await users.update(
                 id: id, writer: caller.userID, logger: logger,
                 { user in
-                    try Self.checkETag(etag, user)
+                    try ETag.check(etag, version: user.version, resource: user.name)
                     try user.updateProfile(displayName: displayName, email: email, phoneNumber: phone, now: now)
                 })
         else { throw UsersError.userNotFound("users/\(id.uuidString.lowercased())") }
@@ -65,12 +65,12 @@ public struct ProfileService: Sendable {
     public func delete(_ id: UUID, etag: String?, caller: Principal, logger: Logger) async throws -> User {
         try Access.requireSelfOrAdmin(caller, id)
         let now = clock.now()
-        let grace = Double(deletionGracePeriod.components.seconds)
+        let grace = deletionGracePeriod.inSeconds
         guard
             let user = try await users.update(
                 id: id, writer: caller.userID, logger: logger,
                 { user in
-                    try Self.checkETag(etag, user)
+                    try ETag.check(etag, version: user.version, resource: user.name)
                     try user.delete(now: now, gracePeriod: grace)
                 })
         else { throw UsersError.userNotFound("users/\(id.uuidString.lowercased())") }
@@ -83,7 +83,7 @@ public struct ProfileService: Sendable {
             let user = try await users.update(
                 id: id, writer: caller.userID, logger: logger,
                 { user in
-                    try Self.checkETag(etag, user)
+                    try ETag.check(etag, version: user.version, resource: user.name)
                     try user.undelete(now: now)
                 })
         else { throw UsersError.userNotFound("users/\(id.uuidString.lowercased())") }
@@ -106,10 +106,5 @@ public struct ProfileService: Sendable {
             filter: filter, order: order, showDeleted: showDeleted, after: paging.cursor, limit: paging.limit, logger: logger)
         let page = paging.page(rows) { PageTokenCodec.Cursor(sortKey: Timestamp.format($0.createTime), id: $0.id.uuidString) }
         return (page.items, page.nextPageToken)
-    }
-
-    static func checkETag(_ etag: String?, _ user: User) throws(UsersError) {
-        guard let etag, !etag.isEmpty else { return }
-        guard etag == ETag.make(version: user.version) else { throw .staleETag(user.name) }
     }
 }

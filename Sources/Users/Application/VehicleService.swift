@@ -96,7 +96,7 @@ public struct VehicleService: Sendable {
             let vehicle = try await vehicles.update(
                 driverID: driverID, id: id, writer: caller.userID, logger: logger,
                 { vehicle in
-                    if let etag, !etag.isEmpty, etag != ETag.make(version: vehicle.version) { throw UsersError.staleETag(vehicle.name) }
+                    try ETag.check(etag, version: vehicle.version, resource: vehicle.name)
                     try vehicle.update(color: color, seatCount: seatCount, licensePlate: licensePlate, now: now)
                 })
         else { throw UsersError.vehicleNotFound("drivers/\(driverID.uuidString.lowercased())/vehicles/\(id.uuidString.lowercased())") }
@@ -112,7 +112,7 @@ public struct VehicleService: Sendable {
             let vehicle = try await vehicles.update(
                 driverID: driverID, id: id, writer: caller.userID, logger: logger,
                 { vehicle in
-                    if let etag, !etag.isEmpty, etag != ETag.make(version: vehicle.version) { throw UsersError.staleETag(vehicle.name) }
+                    try ETag.check(etag, version: vehicle.version, resource: vehicle.name)
                     if approve { try vehicle.approve(reason: reason, now: now) } else { try vehicle.reject(reason: reason, now: now) }
                 })
         else { throw UsersError.vehicleNotFound("drivers/\(driverID.uuidString.lowercased())/vehicles/\(id.uuidString.lowercased())") }

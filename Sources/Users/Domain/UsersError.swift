@@ -9,13 +9,10 @@ public enum UsersError: Error, Equatable, Sendable {
     case vehicleNotFound(String)
     case documentNotFound(String)
     case illegalTransition(resource: String, from: String, action: String)
-    case staleETag(String)
     case invalidCredentials
     case accountDeleted
     case refreshTokenInvalid
     case refreshTokenReused
-    case sessionRevoked
     case throttled(retryAfterSeconds: Int)
     case notYourResource
-    case requestIDReused
 }

@@ -35,9 +35,9 @@ public struct SignInThrottle: Sendable {
 
     /// Records a failure against every key; a key reaching the limit is locked.
     public func recordFailure(keys: [String], now: Date, logger: Logger) async throws {
-        let windowSeconds = Double(window.components.seconds)
+        let windowSeconds = window.inSeconds
         let windowStartCutoff = now.addingTimeInterval(-windowSeconds)
-        let lockedUntil = now.addingTimeInterval(Double(lockout.components.seconds))
+        let lockedUntil = now.addingTimeInterval(lockout.inSeconds)
         try await database.transaction(logger: logger) { connection in
             for key in keys {
                 try await connection.query(
