@@ -26,6 +26,21 @@ public struct EventRouting: Sendable {
     /// The subscriber that writes every event to the analytics export.
     public static let analytics = "analytics"
 
-    /// Curbside's routing.
-    public static let curbside = EventRouting(byType: [:], everything: [analytics])
+    /// The dispatch service's subscriber.
+    public static let dispatch = "dispatch"
+    /// The trips service's subscriber.
+    public static let trips = "trips"
+
+    /// Curbside's routing: every event to the analytics export, and each service the events it acts on.
+    public static let curbside = EventRouting(
+        byType: [
+            UsersV1.DriverSuspended.eventType: [dispatch],
+            TripsV1.TripRequested.eventType: [dispatch],
+            TripsV1.TripRedispatched.eventType: [dispatch],
+            TripsV1.TripCancelled.eventType: [dispatch],
+            TripsV1.TripCompleted.eventType: [dispatch],
+            DispatchV1.DriverAssigned.eventType: [trips],
+            DispatchV1.NoDriverFound.eventType: [trips],
+        ],
+        everything: [analytics])
 }

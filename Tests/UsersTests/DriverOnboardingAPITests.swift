@@ -1,4 +1,5 @@
 import CurbsideCore
+import CurbsideTesting
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import CurbsideTesting
 import Foundation
 import Testing
 

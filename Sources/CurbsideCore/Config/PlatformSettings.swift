@@ -67,6 +67,10 @@ public struct PlatformSettings: Sendable {
     }
 
     public var http: HTTP
+    /// Where to reach each service's API for service-to-service calls (default: this process).
+    public var serviceURLs: [ServiceName: String]
+    /// The `curbside.` scope, for settings a module reads itself (`curbside.trips.*`, `curbside.dispatch.*`).
+    public let config: ConfigReader
     public var database: Database
     public var events: Events
     public var auth: Auth
@@ -77,6 +81,7 @@ public struct PlatformSettings: Sendable {
     /// Reads every setting, generating local secrets into `secretsDirectory` when none are configured.
     public init(reader root: ConfigReader) throws {
         let config = root.scoped(to: "curbside")
+        self.config = config
         secretsDirectory = config.string(forKey: "secrets.dir", default: ".local/secrets")
         let secrets = LocalSecrets(directory: secretsDirectory)
 
@@ -87,6 +92,12 @@ public struct PlatformSettings: Sendable {
             bodyTimeout: .seconds(config.int(forKey: "http.body_timeout_seconds", default: 10)),
             trustForwardedFor: config.bool(forKey: "http.trust_forwarded_for", default: false)
         )
+
+        let ownURL = "http://\(http.host == "0.0.0.0" ? "127.0.0.1" : http.host):\(http.port)"
+        serviceURLs = Dictionary(
+            uniqueKeysWithValues: ServiceName.allCases.map { service in
+                (service, config.string(forKey: ConfigKey("services.\(service.rawValue)_url"), default: ownURL))
+            })
 
         var overrides: [String: String] = [:]
         for service in ServiceName.allCases {

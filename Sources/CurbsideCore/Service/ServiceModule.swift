@@ -35,6 +35,8 @@ public struct Platform: Sendable {
     public let pageTokens: PageTokenCodec
     /// Carries events to subscribers: in-process receivers, or HTTP for those configured with a URL.
     public let events: RoutingEventTransport
+    /// Service-to-service calls through generated clients, signed with a service token.
+    public let clients: ServiceClients
     public let logger: Logger
 
     public init(settings: PlatformSettings, logger: Logger) async throws {
@@ -48,5 +50,6 @@ public struct Platform: Sendable {
         events = RoutingEventTransport(
             local: InProcessEventTransport(),
             remote: HTTPEventTransport(baseURLs: settings.events.subscriberURLs, tokens: tokens))
+        clients = ServiceClients(urls: settings.serviceURLs, tokens: tokens)
     }
 }

@@ -1,5 +1,6 @@
 import Configuration
 import CurbsideCore
+import CurbsideTesting
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -13,26 +14,11 @@ import NIOCore
 /// The users service wired as in production against the cluster `make test` started, with cheap
 /// bcrypt, a low sign-in limit and trust in `X-Forwarded-For` so tests can be distinct clients.
 enum TestPlatform {
-    static let overrides: [String: String] = [
-        "curbside.auth.bcrypt_cost": "4",
-        "curbside.auth.sign_in_max_failures": "3",
-        "curbside.http.trust_forwarded_for": "true",
-        "curbside.http.max_body_bytes": "65536",
-    ]
+    static func platform() async throws -> Platform { try await TestEnvironment.platform() }
 
-    private static let cache = PlatformCache()
+    static func settings() throws -> PlatformSettings { try TestEnvironment.settings() }
 
-    static func platform() async throws -> Platform { try await cache.get() }
-
-    static func settings() throws -> PlatformSettings {
-        return try PlatformSettings(reader: PlatformSettings.reader(overrides: overrides))
-    }
-
-    static var logger: Logger {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        return logger
-    }
+    static var logger: Logger { TestEnvironment.logger }
 
     /// Runs `body` against the HTTP router of a users module whose pools are running.
     static func withAPI(
@@ -56,56 +42,8 @@ enum TestPlatform {
     }
 }
 
-actor PlatformCache {
-    private var platform: Platform?
-
-    func get() async throws -> Platform {
-        if let platform { return platform }
-        let made = try await Platform(settings: try TestPlatform.settings(), logger: TestPlatform.logger)
-        platform = made
-        return made
-    }
-}
-
-/// A response as tests look at it.
-struct Reply: Sendable {
-    let status: Int
-    let headers: HTTPFields
-    let body: Data
-
-    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
-    subscript(key: String) -> Any? { json[key] }
-    func string(_ key: String) -> String? { json[key] as? String }
-    var errorReason: String? {
-        ((json["error"] as? [String: Any])?["details"] as? [[String: Any]])?.first?["reason"] as? String
-    }
-    var errorStatus: String? { (json["error"] as? [String: Any])?["status"] as? String }
-    var text: String { String(decoding: body, as: UTF8.self) }
-}
-
-/// JSON calls through the router, plus the sign-up and sign-in steps most tests need.
-struct TestAPI: Sendable {
-    let client: any TestClientProtocol
-    let platform: Platform
-
-    @discardableResult
-    func call(
-        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: String? = nil,
-        headers extra: HTTPFields = [:], rawBody: ByteBuffer? = nil
-    ) async throws -> Reply {
-        var headers = extra
-        if let token { headers[.authorization] = "Bearer \(token)" }
-        var body: ByteBuffer?
-        if let json {
-            if headers[.contentType] == nil { headers[.contentType] = "application/json" }
-            body = ByteBuffer(string: json)
-        }
-        if let rawBody { body = rawBody }
-        return try await client.execute(uri: path, method: method, headers: headers, body: body) { response in
-            Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))
-        }
-    }
-
+/// The users service's own steps most tests need: sign-up, sign-in, an admin.
+extension TestAPI {
     /// A signed-up account and its password.
     struct Account: Sendable {
         let id: String
@@ -155,14 +93,4 @@ struct TestAPI: Sendable {
             allowAdmin: true, logger: TestPlatform.logger)
         return try await signIn(Account(id: user.id.uuidString.lowercased(), email: email, password: password))
     }
-
-    /// A token for another Curbside service.
-    func serviceToken() async throws -> String {
-        try await platform.tokens.issueAccessToken(for: Principal(userID: UUID(), role: .service, sessionID: nil)).token
-    }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

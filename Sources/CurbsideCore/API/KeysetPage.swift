@@ -1,10 +1,9 @@
-import CurbsideCore
 import Foundation
 
 /// Keyset pagination on (sort column, id): stable under concurrent inserts, every item once.
-enum KeysetPage {
+public enum KeysetPage {
     /// Appends the cursor condition, ORDER BY and LIMIT (one extra row tells whether a next page exists).
-    static func apply(
+    public static func apply(
         cursor: PageTokenCodec.Cursor?, order: OrderBy, sortColumn: String, idColumn: String, limit: Int,
         to query: inout SQLBuilder
     ) throws(AIPError) {
