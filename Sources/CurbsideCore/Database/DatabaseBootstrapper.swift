@@ -16,6 +16,9 @@ public struct DatabaseBootstrapper: Sendable {
         self.logger = logger
     }
 
+    /// Services whose database stores geography (driver positions): they get the PostGIS extension.
+    public static let postGISServices: Set<ServiceName> = [.dispatch]
+
     public func bootstrap(services: [ServiceName] = ServiceName.allCases) async throws {
         let credentials = DatabaseCredentials(settings: settings)
         try await withSuperuser(database: "postgres") { connection in
@@ -64,7 +67,15 @@ public struct DatabaseBootstrapper: Sendable {
             ("passenger", [passenger]),
         ]
         try await run("REVOKE ALL ON SCHEMA public FROM PUBLIC", on: connection)
-        try await run("ALTER DATABASE \(service.rawValue) SET search_path = platform", on: connection)
+        if Self.postGISServices.contains(service) {
+            // PostGIS lives in its own schema so that its hundreds of functions stay out of `platform`.
+            try await run("CREATE SCHEMA IF NOT EXISTS extensions", on: connection)
+            try await run("GRANT USAGE ON SCHEMA extensions TO \(owner), \(driver), \(passenger), \(platform)", on: connection)
+            try await run("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA extensions", on: connection)
+            try await run("ALTER DATABASE \(service.rawValue) SET search_path = platform, extensions", on: connection)
+        } else {
+            try await run("ALTER DATABASE \(service.rawValue) SET search_path = platform", on: connection)
+        }
         for (schema, roles) in access {
             let grantees = roles.joined(separator: ", ")
             try await run("CREATE SCHEMA IF NOT EXISTS \(schema) AUTHORIZATION \(owner)", on: connection)
