@@ -30,3 +30,53 @@ struct EventInboxRoute {
         routes.add(method: .post, path: path)
     }
 }
+
+extension EventInboxRoute {
+    /// The inbox operation as it appears in the documents of services that host subscribers.
+    static let documentFragment = """
+        paths:
+          /v1/inboxes/{subscriber}/events:receive:
+            post:
+              operationId: receiveEvent
+              summary: Deliver an integration event to a subscriber hosted here (used by other services' relays).
+              description: |
+                At-least-once delivery: the subscriber applies each event id once (an inbox in its database), so
+                a redelivered event answers 200 with no second effect. Any answer but 2xx makes the relay retry
+                with backoff; after the configured attempts the event is parked for the subscriber.
+              tags: [Events]
+              x-curbside-roles: [service]
+              parameters:
+                - name: subscriber
+                  in: path
+                  required: true
+                  description: The subscriber's name (a service).
+                  schema: { type: string, maxLength: 64 }
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: { $ref: "#/components/schemas/EventEnvelope" }
+              responses:
+                "200":
+                  description: Applied (or already applied before).
+                  content:
+                    application/json:
+                      schema: { type: object }
+                default: { $ref: "#/components/responses/Error" }
+        components:
+          schemas:
+            EventEnvelope:
+              type: object
+              description: One integration event (see docs/events.md for every type and its payload).
+              required: [id, type, aggregateType, aggregateID, occurTime, schemaVersion, payload]
+              properties:
+                id: { type: string, format: uuid }
+                type: { type: string, description: "e.g. trips.v1.TripRequested" }
+                aggregateType: { type: string }
+                aggregateID: { type: string }
+                occurTime: { type: string, format: date-time }
+                schemaVersion: { type: integer }
+                traceID: { type: string }
+                payload: { type: object }
+        """
+}

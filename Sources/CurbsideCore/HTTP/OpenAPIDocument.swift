@@ -27,6 +27,26 @@ public struct OpenAPIDocument: Sendable {
         self.policies = policies
     }
 
+    /// The document with the paths and component schemas of `fragment` (another document's YAML)
+    /// added: how platform operations, such as the event inbox, appear in the documents of the
+    /// services that expose them.
+    public func merging(fragment: String) throws -> OpenAPIDocument {
+        guard var tree = try Yams.load(yaml: yaml) as? [String: Any],
+            let addition = try Yams.load(yaml: fragment) as? [String: Any]
+        else { throw OpenAPIDocumentError.notAnObject }
+        var paths = tree["paths"] as? [String: Any] ?? [:]
+        paths.merge(addition["paths"] as? [String: Any] ?? [:]) { mine, _ in mine }
+        tree["paths"] = paths
+        var components = tree["components"] as? [String: Any] ?? [:]
+        for (section, value) in addition["components"] as? [String: Any] ?? [:] {
+            var entries = components[section] as? [String: Any] ?? [:]
+            entries.merge(value as? [String: Any] ?? [:]) { mine, _ in mine }
+            components[section] = entries
+        }
+        tree["components"] = components
+        return try OpenAPIDocument(yaml: try Yams.dump(object: tree, sortKeys: true))
+    }
+
     /// Loads a document from a resource file.
     public init(contentsOf url: URL) throws {
         try self.init(yaml: String(decoding: try Data(contentsOf: url), as: UTF8.self))

@@ -20,7 +20,7 @@ struct DocumentationRoutes {
     }
 
     private func add(_ module: any ServiceModule, prefix: String, router: Router<CurbsideRequestContext>, routes: RouteTable) {
-        let document = module.document
+        let document = module.publishedDocument
         let title = "Curbside \(module.name.rawValue) API"
         let specURL = prefix + "/openapi.json"
         router.get(RouterPath(prefix + "/openapi.json")) { _, _ in

@@ -25,6 +25,14 @@ public protocol ServiceModule: Sendable {
 
 extension ServiceModule {
     public var eventReceivers: [String: any EventReceiver] { [:] }
+
+    /// The document as served: the module's own, plus the platform's event inbox when the module
+    /// hosts subscribers (other processes deliver its events there).
+    public var publishedDocument: OpenAPIDocument {
+        guard !eventReceivers.isEmpty else { return document }
+        // The fragment is a constant checked by tests; a failure here is a programming error.
+        return (try? document.merging(fragment: EventInboxRoute.documentFragment)) ?? document
+    }
 }
 
 /// What every module shares: settings, the token service, the password hasher, page tokens.
