@@ -180,7 +180,9 @@ let package = Package(
         .testTarget(
             name: "RideFlowTests",
             dependencies: [
-                "Users", "Trips", "DispatchService", "CurbsideCore", "CurbsideTesting", "IntegrationEvents",
+                "Users", "Trips", "DispatchService", "UsersClient", "DispatchClient", "CurbsideCore", "CurbsideTesting",
+                "IntegrationEvents",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
