@@ -20,6 +20,9 @@ public struct EventRouting: Sendable {
         return (everything + (byType[type] ?? [])).filter { seen.insert($0).inserted }
     }
 
+    /// The event types routed to specific subscribers.
+    public var byTypeKeys: [String] { Array(byType.keys) }
+
     /// Every subscriber named anywhere in the routing.
     public var allSubscribers: Set<String> { Set(everything + byType.values.flatMap { $0 }) }
 
