@@ -57,7 +57,8 @@ test: ## Lint, then run the tests against a throwaway primary + replicas (TEST_A
 	eval "$$db_env"
 	$(CURBSIDE) db bootstrap
 	$(CURBSIDE) migrate
-	$(SWIFT) test $(TEST_ARGS)
+	# The multi-process tests start this binary as separate `serve --service X` processes.
+	CURBSIDE_TEST_BINARY="$$(pwd)/$(CURBSIDE)" $(SWIFT) test $(TEST_ARGS)
 
 clean-db: ## Stop and delete the local PostgreSQL in PG_DIR
 	@scripts/postgres.sh destroy '$(PG_DIR)'

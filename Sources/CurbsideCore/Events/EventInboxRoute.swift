@@ -31,6 +31,14 @@ struct EventInboxRoute {
     }
 }
 
+extension OpenAPIDocument {
+    /// The document with the platform's event inbox operation, for services that host subscribers.
+    public func withEventInbox() -> OpenAPIDocument {
+        // The fragment is a constant a test merges; failing here would be a programming error.
+        (try? merging(fragment: EventInboxRoute.documentFragment)) ?? self
+    }
+}
+
 extension EventInboxRoute {
     /// The inbox operation as it appears in the documents of services that host subscribers.
     static let documentFragment = """

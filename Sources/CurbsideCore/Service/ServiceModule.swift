@@ -29,9 +29,7 @@ extension ServiceModule {
     /// The document as served: the module's own, plus the platform's event inbox when the module
     /// hosts subscribers (other processes deliver its events there).
     public var publishedDocument: OpenAPIDocument {
-        guard !eventReceivers.isEmpty else { return document }
-        // The fragment is a constant checked by tests; a failure here is a programming error.
-        return (try? document.merging(fragment: EventInboxRoute.documentFragment)) ?? document
+        eventReceivers.isEmpty ? document : document.withEventInbox()
     }
 }
 
