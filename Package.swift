@@ -117,6 +117,8 @@ let package = Package(
                 "Users",
                 "Trips",
                 "DispatchService",
+                "UsersClient",
+                "DispatchClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
