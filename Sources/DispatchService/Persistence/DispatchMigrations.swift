@@ -1,0 +1,103 @@
+import CurbsideCore
+
+/// The dispatch service's schema, in order. Never edit an applied migration; add a new one.
+///
+/// Everything lives in `platform`: both audiences and the matcher read positions, availability,
+/// jobs and offers. Invariants are indexes, so they hold across instances: a driver holds at most one
+/// open offer (`offers_one_open_per_driver`) and one trip (a driver row has one `current_trip`), and a
+/// trip is held by at most one driver (`drivers_current_trip_key`). PostGIS types come from the
+/// database's search path (the bootstrapper installs the extension).
+enum DispatchMigrations {
+    static let all: [Migration] = [
+        Migration(
+            1, "dispatch",
+            """
+            CREATE TABLE platform.drivers (
+                driver_id uuid PRIMARY KEY,
+                availability text NOT NULL CHECK (availability IN ('ONLINE', 'OFFLINE')),
+                vehicle_id uuid,
+                vehicle_class text,
+                vehicle_make text,
+                vehicle_model text,
+                vehicle_color text,
+                vehicle_plate text,
+                display_name text,
+                current_trip uuid,
+                offers_received integer NOT NULL DEFAULT 0,
+                offers_accepted integer NOT NULL DEFAULT 0,
+                idle_since timestamptz NOT NULL,
+                update_time timestamptz NOT NULL
+            );
+            CREATE UNIQUE INDEX drivers_current_trip_key ON platform.drivers (current_trip) WHERE current_trip IS NOT NULL;
+
+            CREATE TABLE platform.driver_positions (
+                driver_id uuid PRIMARY KEY REFERENCES platform.drivers (driver_id) ON DELETE CASCADE,
+                position geography(Point, 4326) NOT NULL,
+                latitude double precision NOT NULL,
+                longitude double precision NOT NULL,
+                accuracy_meters double precision,
+                heading_degrees double precision,
+                speed_meters_per_second double precision,
+                record_time timestamptz NOT NULL,
+                receive_time timestamptz NOT NULL
+            );
+            CREATE INDEX driver_positions_position ON platform.driver_positions USING gist (position);
+
+            CREATE TABLE platform.jobs (
+                trip_id uuid PRIMARY KEY,
+                passenger_id uuid NOT NULL,
+                vehicle_class text NOT NULL,
+                pickup_latitude double precision NOT NULL,
+                pickup_longitude double precision NOT NULL,
+                dropoff_latitude double precision NOT NULL,
+                dropoff_longitude double precision NOT NULL,
+                zone text NOT NULL,
+                state text NOT NULL CHECK (state IN ('OPEN', 'ASSIGNED', 'CANCELLED', 'NO_DRIVER_FOUND', 'COMPLETED')),
+                assigned_driver uuid,
+                excluded_drivers uuid[] NOT NULL DEFAULT '{}',
+                offers_made integer NOT NULL DEFAULT 0,
+                match_start_time timestamptz NOT NULL,
+                wake_time timestamptz,
+                create_time timestamptz NOT NULL,
+                update_time timestamptz NOT NULL
+            );
+            CREATE INDEX jobs_wake_time ON platform.jobs (wake_time) WHERE state = 'OPEN';
+            CREATE INDEX jobs_waiting_for_batch ON platform.jobs (create_time) WHERE state = 'OPEN' AND wake_time IS NULL;
+            CREATE INDEX jobs_zone_demand ON platform.jobs (zone, vehicle_class, create_time);
+
+            CREATE TABLE platform.offers (
+                id uuid PRIMARY KEY,
+                trip_id uuid NOT NULL REFERENCES platform.jobs (trip_id),
+                driver_id uuid NOT NULL REFERENCES platform.drivers (driver_id),
+                state text NOT NULL CHECK (state IN ('OPEN', 'ACCEPTED', 'DECLINED', 'EXPIRED', 'WITHDRAWN')),
+                pickup_eta_seconds integer NOT NULL,
+                create_time timestamptz NOT NULL,
+                expire_time timestamptz NOT NULL,
+                close_time timestamptz
+            );
+            CREATE UNIQUE INDEX offers_one_open_per_driver ON platform.offers (driver_id) WHERE state = 'OPEN';
+            CREATE UNIQUE INDEX offers_trip_driver_key ON platform.offers (trip_id, driver_id);
+            CREATE INDEX offers_expire_time ON platform.offers (expire_time) WHERE state = 'OPEN';
+            CREATE INDEX offers_driver ON platform.offers (driver_id, create_time);
+
+            CREATE TABLE platform.trail_points (
+                trip_id uuid NOT NULL,
+                driver_id uuid NOT NULL,
+                record_time timestamptz NOT NULL,
+                latitude double precision NOT NULL,
+                longitude double precision NOT NULL,
+                PRIMARY KEY (trip_id, record_time)
+            );
+
+            CREATE TABLE platform.zone_surge (
+                zone text NOT NULL,
+                vehicle_class text NOT NULL,
+                multiplier_hundredths integer NOT NULL,
+                update_time timestamptz NOT NULL,
+                PRIMARY KEY (zone, vehicle_class)
+            );
+            """ + "\n" + OutboxSchema.createOutbox + "\n" + IdempotencyKeys.migrationSQL
+        ),
+        Migration(2, "event_delivery", OutboxSchema.addDelivery),
+    ]
+}

@@ -1,0 +1,178 @@
+import CurbsideCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Availability and positions of drivers. Location reports touch only `driver_positions`, so they
+/// never wait for (or block) matching, which locks `drivers` rows.
+struct DriverStore: Sendable {
+    let database: Database
+
+    /// The driver's row and latest position time, optionally locked (inside a transaction).
+    func driver(_ id: UUID, lock: Bool = false, on connection: PostgresConnection, logger: Logger) async throws -> DriverRecord? {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: DriverRecord.columns) FROM platform.drivers d
+            LEFT JOIN platform.driver_positions p USING (driver_id) WHERE d.driver_id = \(id)
+            \(unescaped: lock ? "FOR UPDATE OF d" : "")
+            """, logger: logger)
+        for try await row in rows.decode(DriverRecord.Row.self) { return DriverRecord(row) }
+        return nil
+    }
+
+    func driver(_ id: UUID, logger: Logger) async throws -> DriverRecord? {
+        try await database.read(logger: logger) { client in
+            let rows = try await client.query(
+                """
+                SELECT \(unescaped: DriverRecord.columns) FROM platform.drivers d
+                LEFT JOIN platform.driver_positions p USING (driver_id) WHERE d.driver_id = \(id)
+                """, logger: logger)
+            for try await row in rows.decode(DriverRecord.Row.self) { return DriverRecord(row) }
+            return nil
+        }
+    }
+
+    /// Creates or updates the driver's row as ONLINE with `vehicle`, and records `location`.
+    func goOnline(
+        _ id: UUID, vehicleID: UUID, vehicle: VehicleSnapshotFields, displayName: String?, location: Coordinate, now: Date,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO platform.drivers (driver_id, availability, vehicle_id, vehicle_class, vehicle_make, vehicle_model,
+                vehicle_color, vehicle_plate, display_name, idle_since, update_time)
+            VALUES (\(id), 'ONLINE', \(vehicleID), \(vehicle.vehicleClass), \(vehicle.make), \(vehicle.model), \(vehicle.color),
+                \(vehicle.licensePlate), \(displayName), \(now.postgres), \(now.postgres))
+            ON CONFLICT (driver_id) DO UPDATE SET availability = 'ONLINE', vehicle_id = excluded.vehicle_id,
+                vehicle_class = excluded.vehicle_class, vehicle_make = excluded.vehicle_make,
+                vehicle_model = excluded.vehicle_model, vehicle_color = excluded.vehicle_color,
+                vehicle_plate = excluded.vehicle_plate, display_name = excluded.display_name,
+                idle_since = CASE WHEN platform.drivers.availability = 'OFFLINE' THEN excluded.idle_since
+                    ELSE platform.drivers.idle_since END,
+                update_time = excluded.update_time
+            """, logger: logger)
+        try await connection.query(
+            """
+            INSERT INTO platform.driver_positions (driver_id, position, latitude, longitude, record_time, receive_time)
+            VALUES (\(id), ST_SetSRID(ST_MakePoint(\(location.longitude), \(location.latitude)), 4326)::geography,
+                \(location.latitude), \(location.longitude), \(now.postgres), \(now.postgres))
+            ON CONFLICT (driver_id) DO UPDATE SET position = excluded.position, latitude = excluded.latitude,
+                longitude = excluded.longitude, accuracy_meters = NULL, heading_degrees = NULL, speed_meters_per_second = NULL,
+                record_time = excluded.record_time, receive_time = excluded.receive_time
+            """, logger: logger)
+    }
+
+    func setAvailability(_ id: UUID, _ availability: String, now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "UPDATE platform.drivers SET availability = \(availability), update_time = \(now.postgres) WHERE driver_id = \(id)",
+            logger: logger)
+    }
+
+    /// Keeps `report` unless a newer one is kept already; appends it to the trail of the driver's trip.
+    /// Returns `nil` when the driver has no row (never went online), else whether the report was kept.
+    func record(_ id: UUID, _ report: LocationReport, now: Date, logger: Logger) async throws -> Bool? {
+        let c = report.coordinate
+        return try await database.readPrimary { client in
+            // One statement, one round trip: update if newer, then trail the trip (if any) from the same row.
+            let rows = try await client.query(
+                """
+                WITH updated AS (
+                    UPDATE platform.driver_positions SET
+                        position = ST_SetSRID(ST_MakePoint(\(c.longitude), \(c.latitude)), 4326)::geography,
+                        latitude = \(c.latitude), longitude = \(c.longitude), accuracy_meters = \(report.accuracyMeters),
+                        heading_degrees = \(report.headingDegrees), speed_meters_per_second = \(report.speedMetersPerSecond),
+                        record_time = \(report.recordTime.postgres), receive_time = \(now.postgres)
+                    WHERE driver_id = \(id) AND record_time < \(report.recordTime.postgres)
+                    RETURNING driver_id
+                ), trail AS (
+                    INSERT INTO platform.trail_points (trip_id, driver_id, record_time, latitude, longitude)
+                    SELECT d.current_trip, d.driver_id, \(report.recordTime.postgres), \(c.latitude), \(c.longitude)
+                    FROM updated JOIN platform.drivers d USING (driver_id) WHERE d.current_trip IS NOT NULL
+                    ON CONFLICT DO NOTHING
+                )
+                SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM platform.driver_positions WHERE driver_id = \(id))
+                """, logger: logger)
+            for try await (updated, exists) in rows.decode((Int, Int).self) {
+                return exists == 0 ? nil : updated > 0
+            }
+            return nil
+        }
+    }
+
+    func position(_ id: UUID, logger: Logger) async throws -> PositionRecord? {
+        try await database.read(logger: logger) { client in
+            let rows = try await client.query(
+                """
+                SELECT driver_id, latitude, longitude, accuracy_meters, heading_degrees, speed_meters_per_second, record_time
+                FROM platform.driver_positions WHERE driver_id = \(id)
+                """, logger: logger)
+            for try await r in rows.decode((UUID, Double, Double, Double?, Double?, Double?, Date).self) {
+                return PositionRecord(
+                    driverID: r.0, coordinate: Coordinate(latitude: r.1, longitude: r.2), accuracyMeters: r.3, headingDegrees: r.4,
+                    speedMetersPerSecond: r.5, recordTime: r.6)
+            }
+            return nil
+        }
+    }
+
+    /// A found driver near a point.
+    struct Nearby: Sendable {
+        var driverID: UUID
+        var coordinate: Coordinate
+        var vehicleClass: String?
+        var distanceMeters: Double
+    }
+
+    /// Available (online, fresh, not on a trip) drivers within `radius` of `center`, nearest first, and
+    /// how many there are in all. Uses the GiST index through `ST_DWithin` and `<->`.
+    func nearby(
+        _ center: Coordinate, radiusMeters: Double, vehicleClass: String?, freshSince: Date, limit: Int, logger: Logger
+    ) async throws -> (count: Int, drivers: [Nearby]) {
+        try await database.read(logger: logger) { client in
+            let rows = try await client.query(
+                """
+                WITH center AS (SELECT ST_SetSRID(ST_MakePoint(\(center.longitude), \(center.latitude)), 4326)::geography AS g)
+                SELECT p.driver_id, p.latitude, p.longitude, d.vehicle_class, ST_Distance(p.position, center.g),
+                    count(*) OVER ()
+                FROM platform.driver_positions p JOIN platform.drivers d USING (driver_id), center
+                WHERE ST_DWithin(p.position, center.g, \(radiusMeters)) AND d.availability = 'ONLINE'
+                    AND d.current_trip IS NULL AND p.record_time > \(freshSince.postgres)
+                    AND (\(vehicleClass)::text IS NULL OR d.vehicle_class = \(vehicleClass))
+                ORDER BY p.position <-> center.g
+                LIMIT \(limit)
+                """, logger: logger)
+            var count = 0
+            var found: [Nearby] = []
+            for try await r in rows.decode((UUID, Double, Double, String?, Double, Int).self) {
+                count = r.5
+                found.append(Nearby(driverID: r.0, coordinate: Coordinate(latitude: r.1, longitude: r.2), vehicleClass: r.3, distanceMeters: r.4))
+            }
+            return (count, found)
+        }
+    }
+
+    /// The trail points of a trip since `start`.
+    func trail(trip: UUID, since start: Date, logger: Logger) async throws -> [(Coordinate, Date)] {
+        try await database.read(logger: logger) { client in
+            let rows = try await client.query(
+                """
+                SELECT latitude, longitude, record_time FROM platform.trail_points
+                WHERE trip_id = \(trip) AND record_time >= \(start.postgres) ORDER BY record_time
+                """, logger: logger)
+            var points: [(Coordinate, Date)] = []
+            for try await (lat, lng, time) in rows.decode((Double, Double, Date).self) {
+                points.append((Coordinate(latitude: lat, longitude: lng), time))
+            }
+            return points
+        }
+    }
+}
+
+/// What dispatch keeps of the vehicle a driver went online with (shown to the passenger on assignment).
+struct VehicleSnapshotFields: Sendable, Equatable {
+    var vehicleClass: String
+    var make: String
+    var model: String
+    var color: String
+    var licensePlate: String
+}
