@@ -125,7 +125,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "curbside-bench",
-            dependencies: ["CurbsideCore", "IntegrationEvents"],
+            dependencies: [
+                "CurbsideCore", "IntegrationEvents",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // What every service's tests share: settings for the cluster `make test` starts, a platform, HTTP calls.

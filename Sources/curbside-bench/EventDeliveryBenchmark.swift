@@ -64,37 +64,31 @@ struct EventDeliveryBenchmark {
     func run() async throws -> [String] {
         let database = try await scratchDatabase()
         let client = PostgresClient(configuration: database.make(), backgroundLogger: logger)
-        return try await withRunningClients([client]) {
+        let subscriberDatabase = try await scratchDatabase()
+        let subscriberClient = PostgresClient(configuration: subscriberDatabase.make(), backgroundLogger: logger)
+        return try await withRunningClients([client, subscriberClient]) {
             var lines: [String] = []
             let recorder = DelayRecorder()
+
+            // In-process subscriber that does no work: the backbone's own cost.
             let transport = InProcessEventTransport()
             transport.register(recorder, as: Self.subscriber)
-            let notifications = OutboxNotifications(connection: database, logger: logger)
-            let relay = OutboxRelay(
-                store: DeliveryStore(client: client), transport: transport,
-                configuration: .init(subscribers: [Self.subscriber], batchSize: 200, pollInterval: .milliseconds(500)),
-                logger: logger, notifications: notifications)
-            let background = Task {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await notifications.run() }
-                    group.addTask { try await relay.run() }
-                    try await group.waitForAll()
-                }
+            lines += try await pacedDelivery(
+                label: "in-process subscriber", transport: transport, database: database, client: client, recorder: recorder)
+
+            // A subscriber in another server: HTTP inbox with a service token, inbox + effect in its database.
+            let platform = try await Platform(settings: settings, logger: logger)
+            platform.events.local.register(
+                InboxSubscriber(client: subscriberClient, recorder: recorder, logger: logger), as: Self.subscriber)
+            lines += try await InboxServer.with(platform: platform, logger: logger) { baseURL in
+                let http = HTTPEventTransport(baseURLs: [Self.subscriber: baseURL], tokens: platform.tokens)
+                return try await pacedDelivery(
+                    label: "HTTP inbox subscriber writing to its database", transport: http, database: database, client: client,
+                    recorder: recorder)
             }
-            try await Task.sleep(for: .seconds(1))
-            for rate in [10, 1000] {
-                recorder.reset()
-                let sent = try await publish(rate: rate, seconds: 10, client: client, recorder: recorder)
-                for _ in 0..<300 where recorder.count < sent { try await Task.sleep(for: .milliseconds(100)) }
-                lines.append(
-                    "| commit → subscriber, \(rate) events/s (\(sent) events) | p50 \(ms(recorder.percentile(0.5))) | p99 \(ms(recorder.percentile(0.99))) |"
-                )
-            }
-            background.cancel()
-            _ = try? await background.value
 
             // Ceiling: a backlog drained by one relay with nothing else running.
-            let backlog = 20_000
+            let backlog = Int(ProcessInfo.processInfo.environment["CURBSIDE_BENCH_BACKLOG"] ?? "") ?? 20_000
             try await preload(backlog, client: client)
             let drainer = OutboxRelay(
                 store: DeliveryStore(client: client), transport: transport,
@@ -103,9 +97,41 @@ struct EventDeliveryBenchmark {
             while try await drainer.runOnce() > 0 {}
             let elapsed = ContinuousClock.now - started
             let perSecond = Double(backlog) / elapsed.inSeconds
-            lines.append("| one relay draining a backlog of \(backlog) (200 aggregates) | \(Int(perSecond)) events/s | |")
+            lines.append("| one relay draining a backlog of \(backlog) (200 aggregates), in-process subscriber | \(Int(perSecond)) events/s | |")
             return lines
         }
+    }
+
+    /// Commit → subscriber delay at 10 and 1,000 events/s through `transport`.
+    func pacedDelivery(
+        label: String, transport: any EventTransport, database: PostgresClientConfiguration, client: PostgresClient,
+        recorder: DelayRecorder
+    ) async throws -> [String] {
+        var lines: [String] = []
+        let notifications = OutboxNotifications(connection: database, logger: logger)
+        let relay = OutboxRelay(
+            store: DeliveryStore(client: client), transport: transport,
+            configuration: .init(subscribers: [Self.subscriber], batchSize: 200, pollInterval: .milliseconds(500)),
+            logger: logger, notifications: notifications)
+        let background = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await notifications.run() }
+                group.addTask { try await relay.run() }
+                try await group.waitForAll()
+            }
+        }
+        try await Task.sleep(for: .seconds(1))
+        for rate in [10, 1000] {
+            recorder.reset()
+            let sent = try await publish(rate: rate, seconds: 10, client: client, recorder: recorder)
+            for _ in 0..<300 where recorder.count < sent { try await Task.sleep(for: .milliseconds(100)) }
+            lines.append(
+                "| commit → \(label), \(rate) events/s (\(sent) events, \(recorder.count) received) | p50 \(ms(recorder.percentile(0.5))) | p99 \(ms(recorder.percentile(0.99))) |"
+            )
+        }
+        background.cancel()
+        _ = try? await background.value
+        return lines
     }
 
     /// Writes `rate` events per second for `seconds`, one transaction each, from 16 writers.
@@ -157,7 +183,7 @@ struct EventDeliveryBenchmark {
         }
     }
 
-    /// A fresh database with the outbox tables, reached as trips_owner.
+    /// A fresh database with the outbox and inbox tables, reached as trips_owner.
     func scratchDatabase() async throws -> PostgresClientConfiguration {
         let name = "bench_\(UUID().uuidString.prefix(8).lowercased())"
         let database = settings.database
@@ -173,7 +199,8 @@ struct EventDeliveryBenchmark {
             service: .trips, role: .owner, host: database.host, port: database.port)
         let owner = trips.on(database: name)
         try await SingleConnection.with(owner, logger: logger) { connection in
-            for statement in Migration(1, "outbox", OutboxSchema.createOutbox + OutboxSchema.addDelivery).statements {
+            let effects = "CREATE TABLE platform.bench_effects (event_id uuid PRIMARY KEY, aggregate text NOT NULL);"
+            for statement in Migration(1, "outbox", OutboxSchema.createOutbox + OutboxSchema.addDelivery + effects).statements {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
         }

@@ -9,7 +9,7 @@ struct CurbsideBench {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let settings = try PlatformSettings(reader: PlatformSettings.reader())
-        print("| events (outbox → relay → in-process subscriber) | | |")
+        print("| events (outbox → relay → subscriber) | | |")
         print("| --- | --- | --- |")
         for line in try await EventDeliveryBenchmark(settings: settings, logger: logger).run() {
             print(line)

@@ -63,16 +63,20 @@ struct ServiceCallMiddleware: ClientMiddleware {
 /// One service token per process, re-issued a minute before it expires.
 final class ServiceTokenCache: Sendable {
     let tokens: TokenService
+    let identity: UUID
     private let current = NIOLockedValueBox<(token: String, expiry: Date)?>(nil)
 
-    init(tokens: TokenService) { self.tokens = tokens }
+    init(tokens: TokenService, identity: UUID = ServiceTokenCache.serviceIdentity) {
+        self.tokens = tokens
+        self.identity = identity
+    }
 
-    /// The user id service tokens carry.
+    /// The user id service tokens of service-to-service calls carry.
     static let serviceIdentity = UUID(uuidString: "00000000-0000-0000-0000-00000000c411")!
 
     func token(now: Date = Date()) async throws -> String {
         if let cached = current.withLockedValue({ $0 }), cached.expiry.timeIntervalSince(now) > 60 { return cached.token }
-        let issued = try await tokens.issueAccessToken(for: Principal(userID: Self.serviceIdentity, role: .service, sessionID: nil))
+        let issued = try await tokens.issueAccessToken(for: Principal(userID: identity, role: .service, sessionID: nil))
         current.withLockedValue { $0 = issued }
         return issued.token
     }

@@ -9,13 +9,13 @@ import NIOHTTP1
 /// the relay retries.
 public struct HTTPEventTransport: EventTransport {
     let baseURLs: [String: String]
-    let tokens: TokenService
+    let tokens: ServiceTokenCache
     let httpClient: HTTPClient
     let timeout: Duration
 
     public init(baseURLs: [String: String], tokens: TokenService, httpClient: HTTPClient = .shared, timeout: Duration = .seconds(10)) {
         self.baseURLs = baseURLs
-        self.tokens = tokens
+        self.tokens = ServiceTokenCache(tokens: tokens, identity: Self.relayIdentity)
         self.httpClient = httpClient
         self.timeout = timeout
     }
@@ -29,8 +29,9 @@ public struct HTTPEventTransport: EventTransport {
         var request = HTTPClientRequest(url: "\(trimmed)/v1/inboxes/\(subscriber)/events:receive")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        let token = try await tokens.issueAccessToken(for: Principal(userID: Self.relayIdentity, role: .service, sessionID: nil))
-        request.headers.add(name: "Authorization", value: "Bearer \(token.token)")
+        // One token per process, reused until shortly before it expires: signing one per event
+        // would cost more than the delivery itself.
+        request.headers.add(name: "Authorization", value: "Bearer \(try await tokens.token())")
         if let traceID = envelope.traceID, traceID.count == 32 {
             request.headers.add(name: "traceparent", value: "00-\(traceID)-\(String(repeating: "0", count: 15))1-01")
         }
