@@ -1,0 +1,80 @@
+import CurbsideCore
+import Foundation
+import IntegrationEvents
+import Logging
+
+/// The trips subscriber: applies dispatch's outcomes to trips, each event once.
+///
+/// - `dispatch.v1.DriverAssigned`: DISPATCHING → DRIVER_ASSIGNED. When the trip has moved on (the
+///   passenger cancelled, or it was already assigned), the event is acknowledged and ignored:
+///   dispatch learns of the cancel from `trips.v1.TripCancelled`.
+/// - `dispatch.v1.NoDriverFound`: DISPATCHING → NO_DRIVER_FOUND, likewise ignored otherwise.
+/// - anything else is acknowledged and ignored.
+public struct DispatchEventsReceiver: EventReceiver {
+    let trips: TripRepository
+    let database: Database
+    let clock: TripsClock
+    let logger: Logger
+
+    /// The subscriber name events are recorded under in the inbox.
+    static let consumer = EventRouting.trips
+
+    public func receive(_ envelope: EventEnvelope) async throws {
+        var logger = logger
+        logger[metadataKey: "event.id"] = "\(envelope.id)"
+        logger[metadataKey: "event.type"] = "\(envelope.type)"
+        if let event = try envelope.decode(as: DispatchV1.DriverAssigned.self) {
+            guard let id = Self.tripID(event.trip) else { return logger.warning("event names no trip") }
+            let driverName = event.driver
+            guard let driver = Self.id(in: driverName, collection: "drivers") else { return logger.warning("event names no driver") }
+            let vehicle = event.vehicle.map {
+                Trip.Vehicle(
+                    name: $0.vehicle, vehicleClass: $0.vehicleClass, make: $0.make, model: $0.model, color: $0.color,
+                    licensePlate: $0.licensePlate)
+            }
+            let eta = event.pickupEtaSeconds
+            let now = clock.now()
+            let log = logger
+            try await apply(envelope.id, trip: id) { trip in
+                do {
+                    return try trip.assign(driver: driver, vehicle: vehicle, pickupEtaSeconds: eta, now: now)
+                } catch {
+                    log.info("assignment ignored", metadata: ["trip": "\(trip.name)", "state": "\(trip.state.rawValue)"])
+                    return []
+                }
+            }
+        } else if let event = try envelope.decode(as: DispatchV1.NoDriverFound.self) {
+            guard let id = Self.tripID(event.trip) else { return logger.warning("event names no trip") }
+            let now = clock.now()
+            let log = logger
+            try await apply(envelope.id, trip: id) { trip in
+                do {
+                    return try trip.noDriverFound(now: now)
+                } catch {
+                    log.info("no-driver outcome ignored", metadata: ["trip": "\(trip.name)", "state": "\(trip.state.rawValue)"])
+                    return []
+                }
+            }
+        } else {
+            logger.debug("event ignored")
+        }
+    }
+
+    private func apply(_ eventID: UUID, trip id: UUID, _ change: @escaping @Sendable (inout Trip) throws -> [TripEvent]) async throws {
+        do {
+            try await trips.receive(eventID: eventID, consumer: Self.consumer, trip: id, on: database, logger: logger, change)
+        } catch TripsError.notFound(let name) {
+            // Not a trip of ours (or never committed): nothing to apply, and retrying cannot help.
+            logger.warning("event for an unknown trip", metadata: ["trip": "\(name)"])
+        }
+    }
+
+    static func tripID(_ name: String) -> UUID? { id(in: name, collection: "trips") }
+
+    /// The UUID in `collection/{uuid}`.
+    static func id(in name: String, collection: String) -> UUID? {
+        let parts = name.split(separator: "/")
+        guard parts.count == 2, parts[0] == collection else { return nil }
+        return UUID(uuidString: String(parts[1]))
+    }
+}

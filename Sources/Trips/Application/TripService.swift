@@ -1,0 +1,141 @@
+import Crypto
+import CurbsideCore
+import DispatchClient
+import Foundation
+import Logging
+
+/// The trip use cases: request, read, list, and every transition (in `TripService+Transitions.swift`).
+///
+/// No call to another service (payments, dispatch) is ever made inside a database transaction:
+/// each use case loads, calls out, then applies the transition in its own short transaction.
+public struct TripService: Sendable {
+    let trips: TripRepository
+    let cities: CityRepository
+    let databases: ServiceDatabases
+    let signer: QuoteSigner
+    let pins: PickupPIN
+    let payments: any PaymentAuthorizer
+    let dispatch: any DispatchGateway
+    let pageTokens: PageTokenCodec
+    let settings: TripsSettings
+    let clock: TripsClock
+
+    /// Requests a trip with a signed quote: stored as REQUESTED (transaction 1), payment authorized
+    /// (no transaction open), then DISPATCHING with `trips.v1.TripRequested` (transaction 2). A
+    /// retry with the same request id resumes where the first attempt stopped.
+    public func request(quoteToken: String, paymentMethod: String?, requestID: UUID?, caller: Principal, logger: Logger)
+        async throws -> Trip
+    {
+        let now = clock.now()
+        let quote = try signer.verify(quoteToken, passenger: caller.userID, now: now)
+        if let paymentMethod, paymentMethod.count > 200 {
+            throw TripsError.invalidField(
+                field: "paymentMethod", message: "paymentMethod must be at most 200 characters", reason: "INVALID_PAYMENT_METHOD")
+        }
+        let hash = Self.hash([quoteToken, paymentMethod ?? ""])
+        let database = databases.passenger
+        let id = try await trips.insert(
+            Trip(id: UUID(), quote: quote, paymentMethod: paymentMethod, now: now), requestID: requestID, requestHash: hash,
+            on: database, logger: logger)
+        guard let trip = try await trips.trip(id, on: database, reader: caller.userID, logger: logger) else {
+            throw TripsError.notFound("trips/\(id.uuidString.lowercased())")
+        }
+        switch trip.state {
+        case .requested:
+            return try await authorizeAndDispatch(trip, logger: logger)
+        case .cancelled where trip.cancellation?.reason == Self.paymentDeclined:
+            throw TripsError.paymentDeclined(Self.paymentDeclined)
+        default:
+            return trip
+        }
+    }
+
+    static let paymentDeclined = "PAYMENT_DECLINED"
+
+    private func authorizeAndDispatch(_ trip: Trip, logger: Logger) async throws -> Trip {
+        let request = PaymentAuthorizationRequest(
+            trip: trip.name, passengerID: trip.passengerID, paymentMethod: trip.paymentMethod, currencyCode: trip.quote.fare.currencyCode,
+            amount: trip.quote.fare.total)
+        let authorization: PaymentAuthorization
+        do {
+            authorization = try await payments.authorize(request)
+        } catch {
+            logger.error(
+                "payment authorization failed", metadata: ["trip": "\(trip.name)", "error.message": "\(String(reflecting: error))"])
+            _ = try await systemCancel(trip.id, reason: "PAYMENT_UNAVAILABLE", logger: logger)
+            throw AIPError.unavailable("payment could not be authorized; try again")
+        }
+        switch authorization {
+        case .approved:
+            let now = clock.now()
+            return try await trips.update(trip.id, on: databases.passenger, writer: trip.passengerID, idempotency: nil, logger: logger) {
+                trip in
+                // A concurrent retry may have moved it already; that is the same outcome.
+                trip.state == .requested ? try trip.startDispatching(now: now) : []
+            }.trip
+        case .declined(let reason):
+            logger.info("payment declined", metadata: ["trip": "\(trip.name)", "reason": "\(reason)"])
+            _ = try await systemCancel(trip.id, reason: Self.paymentDeclined, logger: logger)
+            throw TripsError.paymentDeclined(reason)
+        }
+    }
+
+    private func systemCancel(_ id: UUID, reason: String, logger: Logger) async throws -> Trip {
+        let now = clock.now()
+        let grace = settings.cancellationGracePeriod
+        return try await trips.update(id, on: databases.passenger, writer: nil, idempotency: nil, logger: logger) { trip in
+            trip.state == .requested
+                ? try trip.cancel(by: .init(party: .system, userID: nil), reason: reason, gracePeriod: grace, now: now) : []
+        }.trip
+    }
+
+    /// The trip, if the caller is its passenger, its driver or an admin.
+    public func get(_ id: UUID, caller: Principal, logger: Logger) async throws -> Trip {
+        let database = Database.serving(caller, in: databases)
+        guard let trip = try await trips.trip(id, on: database, reader: caller.userID, logger: logger) else {
+            throw TripAccess.missing(id, caller: caller)
+        }
+        guard TripAccess.canSee(trip, caller: caller) else { throw TripsError.notTripParty }
+        return trip
+    }
+
+    /// The pickup PIN, for the trip's passenger only.
+    public func pickupPIN(for trip: Trip, caller: Principal) -> String? {
+        caller.role == .passenger && caller.userID == trip.passengerID && trip.state.isActive ? pins.pin(for: trip.id) : nil
+    }
+
+    /// One page of the caller's trips (all trips for admins), and the next page's token.
+    public func list(filter: String?, orderBy: String?, pageSize: Int32?, pageToken: String?, caller: Principal, logger: Logger)
+        async throws -> (trips: [Trip], nextPageToken: String?)
+    {
+        let filter = try Filter(filter)
+        let order = try OrderBy(orderBy, allowed: ["createTime"], defaultField: "createTime", defaultDescending: true)
+        let scope: TripRepository.ListScope =
+            switch caller.role {
+            case .passenger: .passenger(caller.userID)
+            case .driver: .driver(caller.userID)
+            case .admin: .everyone
+            case .service: throw TripsError.notTripParty
+            }
+        let queryKey = [
+            "trips", filter.terms.map { "\($0.field)\($0.op.rawValue)\($0.value)" }.joined(separator: "&"), order.canonical,
+            caller.role.rawValue, caller.userID.uuidString,
+        ].joined(separator: "|")
+        let paging = try PageRequest(pageSize: pageSize, pageToken: pageToken, query: queryKey, codec: pageTokens)
+        let rows = try await trips.list(
+            scope: scope, filter: filter, order: order, after: paging.cursor, limit: paging.limit,
+            on: Database.serving(caller, in: databases), reader: caller.userID, logger: logger)
+        let page = paging.page(rows) { PageTokenCodec.Cursor(sortKey: Timestamp.format($0.createTime), id: $0.id.uuidString) }
+        return (page.items, page.nextPageToken)
+    }
+
+    /// A driver's or passenger's average rating (`drivers/{id}` or `passengers/{id}`).
+    public func rating(of subject: String, logger: Logger) async throws -> (count: Int, total: Int) {
+        try await trips.ratingSummary(of: subject, on: databases.platform, logger: logger)
+    }
+
+    /// A fingerprint of a request's body, so a request id reused with another body is refused.
+    static func hash(_ parts: [String]) -> String {
+        SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
