@@ -117,8 +117,6 @@ let package = Package(
                 "Users",
                 "Trips",
                 "DispatchService",
-                "UsersClient",
-                "DispatchClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

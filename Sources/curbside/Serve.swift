@@ -1,7 +1,9 @@
 import ArgumentParser
 import CurbsideCore
+import DispatchService
 import Hummingbird
 import ServiceLifecycle
+import Trips
 import Users
 
 /// `curbside serve`: the HTTP APIs of every service (or one) until SIGINT/SIGTERM.
@@ -12,7 +14,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .long, help: "Serve only this service (users). Default: all.")
+    @Option(name: .long, help: "Serve only this service (users, trips, dispatch). Default: all.")
     var service: String?
 
     @Option(name: .long, help: "Address to listen on. Env: CURBSIDE_HTTP_HOST (default 127.0.0.1).")
@@ -46,23 +48,48 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-/// The services this binary can host.
+/// The services this binary can host, and how each is composed.
 enum ModuleCatalog {
-    static let available = ["users"]
+    static let available = ["users", "trips", "dispatch"]
 
     static func modules(named name: String?, platform: Platform) throws -> [any ServiceModule] {
         switch name {
-        case nil, "all": return [try UsersModule(platform: platform)]
+        case nil, "all": return [try UsersModule(platform: platform), try trips(platform), try dispatch(platform)]
         case "users": return [try UsersModule(platform: platform)]
+        case "trips": return [try trips(platform)]
+        case "dispatch": return [try dispatch(platform)]
         case let other?:
             throw ValidationError("unknown service '\(other)'; available: \(available.joined(separator: ", "))")
         }
     }
 
+    /// Trips asks dispatch through dispatch's public API, in this process or another
+    /// (`CURBSIDE_SERVICES_DISPATCH_URL`), never through its types or tables.
+    static func trips(_ platform: Platform) throws -> TripsModule {
+        try TripsModule(platform: platform, dispatch: TripsModule.dispatchGateway(platform: platform))
+    }
+
+    /// Dispatch asks users whether a driver may go online, through the users API (`CURBSIDE_SERVICES_USERS_URL`).
+    static func dispatch(_ platform: Platform) throws -> DispatchModule {
+        try DispatchModule(platform: platform, drivers: DispatchModule.driverDirectory(platform: platform))
+    }
+
     static func migrations(for service: ServiceName) -> [Migration] {
         switch service {
         case .users: UsersModule.migrations
-        default: []
+        case .trips: TripsModule.migrations
+        case .dispatch: DispatchModule.migrations
+        case .payments, .notifications: []
+        }
+    }
+
+    /// The document a service serves at `/openapi.json`.
+    static func document(for name: String) throws -> OpenAPIDocument {
+        switch name {
+        case "users": try UsersModule.loadDocument()
+        case "trips": try TripsModule.loadDocument().withEventInbox()
+        case "dispatch": try DispatchModule.loadDocument().withEventInbox()
+        default: throw ValidationError("unknown service '\(name)'; available: \(available.joined(separator: ", "))")
         }
     }
 }
