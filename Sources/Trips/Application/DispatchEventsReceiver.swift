@@ -62,7 +62,7 @@ public struct DispatchEventsReceiver: EventReceiver {
 
     private func apply(_ eventID: UUID, trip id: UUID, _ change: @escaping @Sendable (inout Trip) throws -> [TripEvent]) async throws {
         do {
-            try await trips.receive(eventID: eventID, consumer: Self.consumer, trip: id, on: database, logger: logger, change)
+            _ = try await trips.receive(eventID: eventID, consumer: Self.consumer, trip: id, on: database, logger: logger, change)
         } catch TripsError.notFound(let name) {
             // Not a trip of ours (or never committed): nothing to apply, and retrying cannot help.
             logger.warning("event for an unknown trip", metadata: ["trip": "\(name)"])
