@@ -87,6 +87,41 @@ import Testing
         }
     }
 
+    /// A sign-up writes through the passenger role and reads the account back through another: the
+    /// roles of one service must share what they know of a writer's commits.
+    @Test func aWriteThroughOneRoleIsReadBackThroughAnotherDespiteADelayedReplica() async throws {
+        let delayed = try #require(TestSettings.delayedReplica, "make test starts a delayed replica")
+        var databaseSettings = settings.database
+        databaseSettings.replicas = [delayed]
+        databaseSettings.maxReplicaLag = .seconds(3600)
+        let logger = logger
+        let databases = ServiceDatabases(service: .trips, settings: databaseSettings, logger: logger)
+        let table = "platform.roles_\(UUID().uuidString.prefix(8).lowercased())"
+        let owner = DatabaseCredentials(settings: settings.database).configuration(
+            service: .trips, role: .owner, host: settings.database.host, port: settings.database.port)
+        try await SingleConnection.with(owner, logger: logger) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE TABLE \(table) (id uuid PRIMARY KEY)"), logger: logger)
+        }
+        let writer = UUID()
+        try await withRunningClients(databases.clients) {
+            try await databases.driver.transaction(writer: writer, logger: logger) { connection in
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES ($1)", binds: try Self.binds(writer)), logger: logger)
+            }
+            await databases.monitor.checkAll()
+            let seen = try await databases.platform.read(reader: writer, logger: logger) { client in
+                var found = false
+                for try await _ in try await client.query(
+                    PostgresQuery(unsafeSQL: "SELECT id FROM \(table) WHERE id = $1", binds: try Self.binds(writer)), logger: logger)
+                {
+                    found = true
+                }
+                return found
+            }
+            #expect(seen)
+        }
+    }
+
     @Test func aLaggingReplicaIsSkipped() async throws {
         let delayed = try #require(TestSettings.delayedReplica, "make test starts a delayed replica")
         let table = try await makeTable()

@@ -18,15 +18,17 @@ public final class Database: Sendable {
     let maxReplicaLag: Duration
     let replicaReadTimeout: Duration
 
+    /// - Parameter writes: where commits are remembered for read-your-writes; the roles of one service
+    ///   share it, since a write through one role is often read back through another.
     public init(
         service: ServiceName, role: DatabaseRole, primary: PostgresClient, replicas: [ReplicaEndpoint],
-        maxReplicaLag: Duration, replicaReadTimeout: Duration = .seconds(2)
+        maxReplicaLag: Duration, replicaReadTimeout: Duration = .seconds(2), writes: RecentWrites = RecentWrites()
     ) {
         self.service = service
         self.role = role
         self.primary = primary
         self.replicas = replicas
-        self.writes = RecentWrites(retention: .seconds(60))
+        self.writes = writes
         self.maxReplicaLag = maxReplicaLag
         self.replicaReadTimeout = replicaReadTimeout
     }
@@ -53,11 +55,21 @@ public final class Database: Sendable {
         }
     }
 
+    /// Set for reads a decision depends on (may this driver go online?): they go to the primary, since
+    /// the decision may follow a write made by someone else a moment ago. See ``withPrimaryReads(_:)``.
+    @TaskLocal static var primaryReadsOnly = false
+
+    /// Runs `body` with every ``read(reader:logger:_:)`` inside it served by the primary.
+    public static func withPrimaryReads<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        try await $primaryReadsOnly.withValue(true) { try await body() }
+    }
+
     /// Runs a read that may be served by a replica, honouring `reader`'s own recent writes.
     public func read<Result: Sendable>(
         reader: UUID? = nil, logger: Logger,
         _ body: @Sendable @escaping (PostgresClient) async throws -> Result
     ) async throws -> Result {
+        if Self.primaryReadsOnly { return try await body(primary) }
         let required = reader.flatMap { writes.lastWrite(of: $0) }
         let candidates = replicas.filter { $0.isUsable(maxLag: maxReplicaLag, replayedAtLeast: required) }
         if let replica = candidates.randomElement() {
@@ -116,16 +128,18 @@ public final class ReplicaEndpoint: Sendable {
 }
 
 /// The WAL position of each writer's last commit, kept long enough to cover any tolerated lag.
-final class RecentWrites: Sendable {
+public final class RecentWrites: Sendable {
     private let entries = NIOLockedValueBox<[UUID: (lsn: LSN, at: ContinuousClock.Instant)]>([:])
     let retention: Duration
 
-    init(retention: Duration) { self.retention = retention }
+    public init(retention: Duration = .seconds(60)) { self.retention = retention }
 
     func record(_ lsn: LSN, for writer: UUID) {
         let now = ContinuousClock.now
         entries.withLockedValue { entries in
-            entries[writer] = (lsn, now)
+            // Two commits of one writer may report back in either order; keep the later position.
+            let latest = entries[writer].map { max($0.lsn, lsn) } ?? lsn
+            entries[writer] = (latest, now)
             if entries.count > 100_000 {
                 entries = entries.filter { now - $0.value.at < retention }
             }

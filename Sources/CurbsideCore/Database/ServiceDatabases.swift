@@ -14,6 +14,7 @@ public struct ServiceDatabases: Sendable {
     public init(service: ServiceName, settings: PlatformSettings.Database, logger: Logger) {
         self.service = service
         let credentials = DatabaseCredentials(settings: settings)
+        let writes = RecentWrites()
         func database(_ role: DatabaseRole) -> Database {
             let primary = PostgresClient(
                 configuration: credentials.configuration(
@@ -29,7 +30,9 @@ public struct ServiceDatabases: Sendable {
                         ).make(),
                         backgroundLogger: logger))
             }
-            return Database(service: service, role: role, primary: primary, replicas: replicas, maxReplicaLag: settings.maxReplicaLag)
+            return Database(
+                service: service, role: role, primary: primary, replicas: replicas, maxReplicaLag: settings.maxReplicaLag,
+                writes: writes)
         }
         driver = database(.driver)
         passenger = database(.passenger)

@@ -8,6 +8,12 @@ enum Access {
         if caller.role == .admin || caller.userID == id || (allowService && caller.role == .service) { return }
         throw .notYourResource
     }
+
+    /// Runs `body` with primary reads when another service is asking: it acts on what it just
+    /// learned (an approval event, say), so a replica's older view would mislead it.
+    static func consistentForServices<Result: Sendable>(_ caller: Principal, _ body: () async throws -> Result) async throws -> Result {
+        caller.role == .service ? try await Database.withPrimaryReads(body) : try await body()
+    }
 }
 
 /// The time source of the users service, truncated to milliseconds so that stored timestamps,

@@ -31,9 +31,13 @@ public struct DriverService: Sendable {
 
     public func get(_ id: UUID, caller: Principal, logger: Logger) async throws -> DriverView {
         try Access.requireSelfOrAdmin(caller, id, allowService: true)
-        guard let driver = try await drivers.driver(id: id, reader: caller.userID, logger: logger),
-            let name = try await drivers.displayName(of: id, reader: caller.userID, logger: logger)
-        else { throw UsersError.driverNotFound("drivers/\(id.uuidString.lowercased())") }
+        let found = try await Access.consistentForServices(caller) {
+            (
+                try await drivers.driver(id: id, reader: caller.userID, logger: logger),
+                try await drivers.displayName(of: id, reader: caller.userID, logger: logger)
+            )
+        }
+        guard let driver = found.0, let name = found.1 else { throw UsersError.driverNotFound("drivers/\(id.uuidString.lowercased())") }
         return DriverView(driver: driver, displayName: name)
     }
 
@@ -81,17 +85,20 @@ public struct DriverService: Sendable {
         async throws -> (reasons: [EligibilityPolicy.Reason], vehicle: Vehicle?)
     {
         try Access.requireSelfOrAdmin(caller, id, allowService: true)
-        guard let user = try await users.user(id: id, reader: caller.userID, logger: logger) else {
-            throw UsersError.driverNotFound("drivers/\(id.uuidString.lowercased())")
+        // A suspension a second ago must count, and dispatch asks right after an approval: read the primary.
+        return try await Database.withPrimaryReads {
+            guard let user = try await users.user(id: id, reader: caller.userID, logger: logger) else {
+                throw UsersError.driverNotFound("drivers/\(id.uuidString.lowercased())")
+            }
+            let driver = try await drivers.driver(id: id, reader: caller.userID, logger: logger)
+            var vehicle: Vehicle?
+            var owned: [DriverDocument] = []
+            if driver != nil {
+                if let vehicleID { vehicle = try await vehicles.vehicle(driverID: id, id: vehicleID, reader: caller.userID, logger: logger) }
+                owned = try await documents.list(driverID: id, after: nil, limit: 1000, reader: caller.userID, logger: logger)
+            }
+            let reasons = EligibilityPolicy.evaluate(user: user, driver: driver, vehicle: vehicle, documents: owned, now: clock.now())
+            return (reasons, vehicle)
         }
-        let driver = try await drivers.driver(id: id, reader: caller.userID, logger: logger)
-        var vehicle: Vehicle?
-        var owned: [DriverDocument] = []
-        if driver != nil {
-            if let vehicleID { vehicle = try await vehicles.vehicle(driverID: id, id: vehicleID, reader: caller.userID, logger: logger) }
-            owned = try await documents.list(driverID: id, after: nil, limit: 1000, reader: caller.userID, logger: logger)
-        }
-        let reasons = EligibilityPolicy.evaluate(user: user, driver: driver, vehicle: vehicle, documents: owned, now: clock.now())
-        return (reasons, vehicle)
     }
 }

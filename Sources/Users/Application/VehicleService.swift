@@ -69,7 +69,10 @@ public struct VehicleService: Sendable {
 
     public func get(driver driverID: UUID, vehicle id: UUID, caller: Principal, logger: Logger) async throws -> Vehicle {
         try Access.requireSelfOrAdmin(caller, driverID, allowService: true)
-        guard let vehicle = try await vehicles.vehicle(driverID: driverID, id: id, reader: caller.userID, logger: logger) else {
+        let found = try await Access.consistentForServices(caller) {
+            try await vehicles.vehicle(driverID: driverID, id: id, reader: caller.userID, logger: logger)
+        }
+        guard let vehicle = found else {
             throw UsersError.vehicleNotFound("drivers/\(driverID.uuidString.lowercased())/vehicles/\(id.uuidString.lowercased())")
         }
         return vehicle
