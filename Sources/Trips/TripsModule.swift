@@ -18,6 +18,7 @@ public struct TripsModule: ServiceModule {
     public let fares: FareService
     public let trips: TripService
     let receiver: DispatchEventsReceiver
+    let maintenance: TripsMaintenance
 
     /// The service's migrations, applied by `curbside migrate`.
     public static let migrations = TripsMigrations.all
@@ -61,6 +62,9 @@ public struct TripsModule: ServiceModule {
         trips = TripService(
             trips: tripRepository, cities: cities, databases: databases, signer: signer, pins: PickupPIN(secret: settings.secret),
             payments: payments, dispatch: dispatch, pageTokens: platform.pageTokens, settings: settings, clock: clock)
+        maintenance = TripsMaintenance(
+            trips: tripRepository, databases: databases, abandonAfter: settings.abandonedRequestTimeout, interval: .seconds(60), clock: clock,
+            logger: platform.logger)
         receiver = DispatchEventsReceiver(trips: tripRepository, database: databases.platform, clock: clock, logger: platform.logger)
     }
 
@@ -78,7 +82,7 @@ public struct TripsModule: ServiceModule {
                 dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
     }
 
-    public var backgroundServices: [any Service] { [] }
+    public var backgroundServices: [any Service] { [maintenance] }
 
     public var eventReceivers: [String: any EventReceiver] { [EventRouting.trips: receiver] }
 }

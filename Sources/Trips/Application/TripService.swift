@@ -68,11 +68,17 @@ public struct TripService: Sendable {
         switch authorization {
         case .approved:
             let now = clock.now()
-            return try await trips.update(trip.id, on: databases.passenger, writer: trip.passengerID, idempotency: nil, logger: logger) {
-                trip in
+            let dispatched = try await trips.update(
+                trip.id, on: databases.passenger, writer: trip.passengerID, idempotency: nil, logger: logger
+            ) { trip in
                 // A concurrent retry may have moved it already; that is the same outcome.
                 trip.state == .requested ? try trip.startDispatching(now: now) : []
             }.trip
+            if dispatched.state == .cancelled {
+                // Maintenance gave up on the request while payment was being authorized.
+                throw AIPError(.aborted, reason: "REQUEST_ABANDONED", message: "the trip request took too long; request again")
+            }
+            return dispatched
         case .declined(let reason):
             logger.info("payment declined", metadata: ["trip": "\(trip.name)", "reason": "\(reason)"])
             _ = try await systemCancel(trip.id, reason: Self.paymentDeclined, logger: logger)

@@ -24,6 +24,8 @@ public struct TripsSettings: Sendable {
     public var fallbackPickupETASeconds: Int
     /// Great-circle distance × this = the built-in estimate of road distance.
     public var roadFactor: Double
+    /// How long a trip may stay REQUESTED (payment not yet settled) before it is cancelled as abandoned.
+    public var abandonedRequestTimeout: TimeInterval
     /// Secret for quote signatures and pickup PINs.
     let secret: String
 
@@ -40,6 +42,7 @@ public struct TripsSettings: Sendable {
         dispatchTimeout = .milliseconds(config.int(forKey: "trips.dispatch_timeout_ms", default: 800))
         fallbackPickupETASeconds = config.int(forKey: "trips.fallback_pickup_eta_seconds", default: 300)
         roadFactor = config.double(forKey: "trips.road_factor", default: 1.3)
+        abandonedRequestTimeout = TimeInterval(config.int(forKey: "trips.abandoned_request_seconds", default: 300))
         secret = platform.auth.pageTokenSecret
     }
 }

@@ -53,3 +53,19 @@ extension TripRepository {
         }
     }
 }
+
+extension TripRepository {
+    /// Trips still in REQUESTED that were created before `cutoff` (at most 100 per call).
+    public func requested(before cutoff: Date, on database: Database, logger: Logger) async throws -> [UUID] {
+        try await database.readPrimary { client in
+            let rows = try await client.query(
+                """
+                SELECT id FROM platform.trips WHERE state = 'REQUESTED' AND create_time < \(cutoff.postgres)
+                ORDER BY create_time LIMIT 100
+                """, logger: logger)
+            var ids: [UUID] = []
+            for try await id in rows.decode(UUID.self) { ids.append(id) }
+            return ids
+        }
+    }
+}

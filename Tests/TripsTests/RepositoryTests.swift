@@ -1,0 +1,135 @@
+import CurbsideCore
+import CurbsideTesting
+import Foundation
+import IntegrationEvents
+import Logging
+import PostgresNIO
+import Testing
+
+@testable import Trips
+
+/// The repositories and the schema's own guarantees, against the real PostgreSQL.
+@Suite struct RepositoryTests {
+    let logger = TripsTestPlatform.logger
+
+    func withModule(_ body: @Sendable (TripsModule) async throws -> Void) async throws {
+        let platform = try await TestEnvironment.platform()
+        try await TripsTestPlatform.migrate(platform: platform)
+        let module = try TripsModule(platform: platform, dispatch: FakeDispatch())
+        try await withRunningClients(module.databases.clients) { try await body(module) }
+    }
+
+    func newTrip(passenger: UUID = UUID(), now: Date = TripsClock().now()) throws -> Trip {
+        let quote = try TripDomainTests.quote()
+        let own = Quote(
+            id: UUID(), passengerID: passenger, cityID: quote.cityID, vehicleClass: quote.vehicleClass, pickup: quote.pickup,
+            dropoff: quote.dropoff, ruleRevision: quote.ruleRevision, fare: quote.fare, cancellationFee: quote.cancellationFee,
+            pickupEtaSeconds: quote.pickupEtaSeconds, expireTime: quote.expireTime)
+        return Trip(id: UUID(), quote: own, paymentMethod: "pm_x", now: now)
+    }
+
+    @Test func aTripReadsBackExactlyAfterEveryKindOfChange() async throws {
+        try await withModule { module in
+            let repository = module.trips.trips
+            let database = module.databases.platform
+            let trip = try newTrip()
+            let driver = UUID()
+            #expect(try await repository.insert(trip, requestID: nil, requestHash: "h", on: database, logger: logger) == trip.id)
+            let now = TripsClock().now()
+            let vehicle = Trip.Vehicle(
+                name: "drivers/x/vehicles/y", vehicleClass: "ECONOMY", make: "Kia", model: "Niro", color: "Blue", licensePlate: "K1")
+            let changed = try await repository.update(trip.id, on: database, writer: nil, idempotency: nil, logger: logger) { trip in
+                var events = try trip.startDispatching(now: now)
+                events += try trip.assign(driver: driver, vehicle: vehicle, pickupEtaSeconds: 99, now: now)
+                events += try trip.cancel(by: .init(party: .driver, userID: driver), reason: "r", gracePeriod: 0, now: now)
+                events += try trip.cancel(by: .init(party: .passenger, userID: trip.passengerID), reason: "p", gracePeriod: 0, now: now)
+                return events
+            }.trip
+            let stored = try #require(try await repository.trip(trip.id, on: database, reader: nil, logger: logger))
+            #expect(stored == changed)
+            #expect(stored.excludedDrivers == [driver] && stored.cancellation?.reason == "p" && stored.quote == trip.quote)
+            let types = try await TripsTestDatabase.eventTypes(of: trip.id.uuidString.lowercased(), module: module)
+            #expect(
+                types == [
+                    TripsV1.TripRequested.eventType, TripsV1.TripDriverAssigned.eventType, TripsV1.TripRedispatched.eventType,
+                    TripsV1.TripCancelled.eventType,
+                ])
+        }
+    }
+
+    @Test func theDatabaseEnforcesOneActiveTripPerPassengerAndOneTripPerQuote() async throws {
+        try await withModule { module in
+            let repository = module.trips.trips
+            let database = module.databases.passenger
+            let passenger = UUID()
+            let first = try newTrip(passenger: passenger)
+            _ = try await repository.insert(first, requestID: nil, requestHash: "h", on: database, logger: logger)
+            await #expect(throws: TripsError.activeTripExists(nil)) {
+                try await repository.insert(try newTrip(passenger: passenger), requestID: nil, requestHash: "h", on: database, logger: logger)
+            }
+            var reused = try newTrip()
+            reused = Trip(id: UUID(), quote: first.quote, paymentMethod: nil, now: Date())
+            await #expect(throws: TripsError.self) {
+                try await repository.insert(reused, requestID: nil, requestHash: "h", on: database, logger: logger)
+            }
+            // A finished trip frees the passenger.
+            _ = try await repository.update(first.id, on: database, writer: nil, idempotency: nil, logger: logger) { trip in
+                try trip.cancel(by: .init(party: .passenger, userID: passenger), reason: nil, gracePeriod: 0, now: Date())
+            }
+            let next = try newTrip(passenger: passenger)
+            #expect(try await repository.insert(next, requestID: nil, requestHash: "h", on: database, logger: logger) == next.id)
+        }
+    }
+
+    @Test func eachAudienceRoleReachesOnlyItsOwnRatings() async throws {
+        try await withModule { module in
+            let driverRole = module.databases.driver.primary
+            let passengerRole = module.databases.passenger.primary
+            await #expect(throws: PSQLError.self) {
+                try await driverRole.query("SELECT count(*) FROM passenger.ratings", logger: logger)
+            }
+            await #expect(throws: PSQLError.self) {
+                try await passengerRole.query("SELECT count(*) FROM driver.ratings", logger: logger)
+            }
+            await #expect(throws: PSQLError.self) {
+                try await module.databases.platform.primary.query("SELECT count(*) FROM passenger.ratings", logger: logger)
+            }
+            try await driverRole.query("SELECT count(*) FROM driver.ratings", logger: logger)
+            try await passengerRole.query("SELECT count(*) FROM platform.trips", logger: logger)
+        }
+    }
+
+    @Test func listsShowOnlyTheirScope() async throws {
+        try await withModule { module in
+            let repository = module.trips.trips
+            let database = module.databases.platform
+            let mine = try newTrip()
+            let theirs = try newTrip()
+            for trip in [mine, theirs] { _ = try await repository.insert(trip, requestID: nil, requestHash: "h", on: database, logger: logger) }
+            let order = try OrderBy(nil, allowed: ["createTime"], defaultField: "createTime")
+            let page = try await repository.list(
+                scope: .passenger(mine.passengerID), filter: try Filter(nil), order: order, after: nil, limit: 10, on: database, reader: nil,
+                logger: logger)
+            #expect(page.map(\.id) == [mine.id])
+            let none = try await repository.list(
+                scope: .driver(UUID()), filter: try Filter(nil), order: order, after: nil, limit: 10, on: database, reader: nil, logger: logger)
+            #expect(none.isEmpty)
+        }
+    }
+
+    @Test func maintenanceCancelsAbandonedRequestsOnly() async throws {
+        try await withModule { module in
+            let repository = module.trips.trips
+            let database = module.databases.platform
+            let old = try newTrip(now: TripsClock().now().addingTimeInterval(-3600))
+            let fresh = try newTrip()
+            for trip in [old, fresh] { _ = try await repository.insert(trip, requestID: nil, requestHash: "h", on: database, logger: logger) }
+            let maintenance = TripsMaintenance(
+                trips: repository, databases: module.databases, abandonAfter: 300, interval: .seconds(60), clock: TripsClock(), logger: logger)
+            #expect(try await maintenance.runOnce() >= 1)
+            let stored = try #require(try await repository.trip(old.id, on: database, reader: nil, logger: logger))
+            #expect(stored.state == .cancelled && stored.cancellation == .init(by: .system, reason: "REQUEST_ABANDONED", fee: nil))
+            #expect(try await repository.trip(fresh.id, on: database, reader: nil, logger: logger)?.state == .requested)
+        }
+    }
+}
