@@ -19,6 +19,7 @@ public struct TripsModule: ServiceModule {
     public let trips: TripService
     let receiver: DispatchEventsReceiver
     let maintenance: TripsMaintenance
+    let pageTokens: PageTokenCodec
 
     /// The service's migrations, applied by `curbside migrate`.
     public static let migrations = TripsMigrations.all
@@ -46,6 +47,7 @@ public struct TripsModule: ServiceModule {
         self.settings = settings
         document = try Self.loadDocument()
         eventRouting = routing
+        pageTokens = platform.pageTokens
         databases = ServiceDatabases(service: .trips, settings: platform.settings.database, logger: platform.logger)
         let cities = CityRepository(databases: databases)
         let tripRepository = TripRepository(outbox: OutboxWriter(routing: routing))
@@ -75,7 +77,9 @@ public struct TripsModule: ServiceModule {
     }
 
     public func registerRoutes(on transport: GuardedTransport) throws {
-        let api = TripsAPI(pricing: pricing, fares: fares, trips: trips)
+        let api = TripsAPI(
+            pricing: pricing, fares: fares, trips: trips,
+            parkedEvents: ParkedEvents(service: name, databases: databases, pageTokens: pageTokens))
         try api.registerHandlers(
             on: transport,
             configuration: Configuration(

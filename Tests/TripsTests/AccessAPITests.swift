@@ -54,6 +54,9 @@ import Testing
             let estimate = try await context.estimate(city, passenger: intruder)
             #expect(estimate.status == 403 && estimate.errorReason == "ROLE_NOT_ALLOWED")
             #expect(try await api.call(.post, "/v1/cities?cityId=nope", token: passenger, json: "{}").status == 403)
+            let parked = try await api.call(.get, "/v1/outboxes/trips/subscribers/dispatch/parkedEvents", token: try await context.adminToken())
+            #expect(parked.status == 200 && parked["parkedEvents"] != nil, "\(parked.text)")
+            #expect(try await api.call(.get, "/v1/outboxes/trips/subscribers/dispatch/parkedEvents", token: passenger).status == 403)
         }
     }
 

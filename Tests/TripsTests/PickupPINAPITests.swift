@@ -51,6 +51,10 @@ import Testing
             let far = try await context.api.call(.post, "/v1/trips/\(ride.trip):start", token: ride.driver, json: #"{"pin":"\#(ride.pin)"}"#)
             #expect(far.status == 400 && far.errorReason == "DRIVER_NOT_NEAR_PICKUP")
             context.placeDriver(driverID, at: city, northMeters: 150)
+            context.clock.advance(180)
+            let stale = try await context.api.call(.post, "/v1/trips/\(ride.trip):start", token: ride.driver, json: #"{"pin":"\#(ride.pin)"}"#)
+            #expect(stale.status == 400 && stale.errorReason == "DRIVER_NOT_NEAR_PICKUP", "an old position does not count")
+            context.clock.advance(-180)
             let near = try await context.api.call(.post, "/v1/trips/\(ride.trip):start", token: ride.driver, json: #"{"pin":"\#(ride.pin)"}"#)
             #expect(near.string("state") == "IN_PROGRESS", "\(near.text)")
         }

@@ -119,13 +119,19 @@ extension TripService {
     }
 
     /// How far the driver's last reported position is from `point`, or `nil` when dispatch does not
-    /// know or does not answer in time (which refuses the start: the PIN rule needs a position).
+    /// know, does not answer in time, or knows only an old position (which refuses the start: the PIN
+    /// rule needs a current position).
     private func driverDistance(to point: Coordinate, driver: UUID, logger: Logger) async -> Double? {
         let dispatch = self.dispatch
         do {
             let position = try await withTimeout(settings.dispatchTimeout) { try await dispatch.driverLocation(driverID: driver) }
             guard let position, let here = try? Coordinate(latitude: position.latitude, longitude: position.longitude, field: "location")
             else { return nil }
+            // A position from long ago says nothing about where the driver is now.
+            guard clock.now().timeIntervalSince(position.recordTime) <= settings.driverLocationMaxAge else {
+                logger.info("driver location too old for the pickup check", metadata: ["driver": "\(driver)"])
+                return nil
+            }
             return here.distance(to: point)
         } catch {
             logger.warning("driver location unavailable", metadata: ["error.message": "\(String(reflecting: error))"])

@@ -8,6 +8,8 @@ public struct TripsSettings: Sendable {
     public var quoteTTL: TimeInterval
     /// How close the driver's last position must be to the pickup for `:start`.
     public var pickupRadiusMeters: Double
+    /// A driver position older than this does not count as "near the pickup".
+    public var driverLocationMaxAge: TimeInterval
     /// Wrong PINs allowed per assignment before `:start` is refused for good.
     public var maxPINAttempts: Int
     /// Free cancellation window after a driver is assigned.
@@ -34,6 +36,7 @@ public struct TripsSettings: Sendable {
         let config = platform.config
         quoteTTL = TimeInterval(config.int(forKey: "trips.quote_ttl_seconds", default: 120))
         pickupRadiusMeters = Double(config.int(forKey: "trips.pickup_radius_meters", default: 200))
+        driverLocationMaxAge = TimeInterval(config.int(forKey: "trips.driver_location_max_age_seconds", default: 120))
         maxPINAttempts = config.int(forKey: "trips.pin_max_attempts", default: 5)
         cancellationGracePeriod = TimeInterval(config.int(forKey: "trips.cancellation_grace_seconds", default: 120))
         ratingWindow = TimeInterval(config.int(forKey: "trips.rating_window_seconds", default: 7 * 24 * 3600))
