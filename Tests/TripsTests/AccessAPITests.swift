@@ -54,6 +54,10 @@ import Testing
             let estimate = try await context.estimate(city, passenger: intruder)
             #expect(estimate.status == 403 && estimate.errorReason == "ROLE_NOT_ALLOWED")
             #expect(try await api.call(.post, "/v1/cities?cityId=nope", token: passenger, json: "{}").status == 403)
+            let otherRating = try await api.call(.get, "/v1/passengers/\(UUID())/rating", token: passenger)
+            #expect(otherRating.status == 403)
+            #expect(try await api.call(.get, "/v1/passengers/\(UUID())/rating", token: intruder).status == 200)
+            #expect(try await api.call(.get, "/v1/drivers/not-a-uuid/rating", token: passenger).status == 400)
             let parked = try await api.call(.get, "/v1/outboxes/trips/subscribers/dispatch/parkedEvents", token: try await context.adminToken())
             #expect(parked.status == 200 && parked["parkedEvents"] != nil, "\(parked.text)")
             #expect(try await api.call(.get, "/v1/outboxes/trips/subscribers/dispatch/parkedEvents", token: passenger).status == 403)
@@ -116,6 +120,9 @@ import Testing
                 let reply = try await api.call(.post, "/v1/trips", token: passenger, json: #"{"quoteToken":"\#(quote)"}"#)
                 #expect(reply.status == 400 && reply.errorReason == reason, "\(reply.text)")
             }
+            let longMethod = try await api.call(
+                .post, "/v1/trips", token: passenger, json: #"{"quoteToken":"\#(token)","paymentMethod":"\#(String(repeating: "p", count: 201))"}"#)
+            #expect(longMethod.status == 400 && longMethod.errorReason == "INVALID_PAYMENT_METHOD")
             let huge = try await api.call(
                 .post, "/v1/trips", token: passenger, json: #"{"quoteToken":"\#(String(repeating: "A", count: 60_000))"}"#)
             #expect((400..<500).contains(huge.status))

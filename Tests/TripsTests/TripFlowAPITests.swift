@@ -76,6 +76,7 @@ import Testing
             let ratePassenger = try await api.call(.post, "/v1/trips/\(trip):rate", token: driver, json: #"{"stars":4}"#)
             #expect(ratePassenger.status == 200, "\(ratePassenger.text)")
             let again = try await api.call(.post, "/v1/trips/\(trip):rate", token: passenger, json: #"{"stars":1}"#)
+            #expect(try await api.call(.post, "/v1/trips/\(trip):rate", token: admin, json: #"{"stars":1}"#).status == 403)
             #expect(again.status == 400 && again.errorReason == "ALREADY_RATED")
 
             let driverRating = try await api.call(.get, "/v1/drivers/\(driverID.uuidString.lowercased())/rating", token: passenger)
@@ -88,6 +89,25 @@ import Testing
                 let names = (list["trips"] as? [[String: Any]] ?? []).compactMap { $0["uid"] as? String }
                 #expect(names.contains(trip), "\(list.text)")
             }
+        }
+    }
+
+    @Test func ratingsCloseAfterTheWindow() async throws {
+        try await TripsTestPlatform.withAPI(settings: ["curbside.trips.rating_window_seconds": "3600"]) { context in
+            let city = try await context.makeCity()
+            let passenger = try await context.api.token(.passenger)
+            let driverID = UUID()
+            let driver = try await context.api.token(.driver, userID: driverID)
+            let trip = try await context.requestTrip(city, passenger: passenger)
+            let pin = try await context.pin(of: trip, passenger: passenger)
+            try await context.assign(trip: trip, driver: driverID)
+            context.placeDriver(driverID, at: city)
+            _ = try await context.api.call(.post, "/v1/trips/\(trip):arrive", token: driver, json: "{}")
+            _ = try await context.api.call(.post, "/v1/trips/\(trip):start", token: driver, json: #"{"pin":"\#(pin)"}"#)
+            _ = try await context.api.call(.post, "/v1/trips/\(trip):complete", token: driver, json: "{}")
+            context.clock.advance(3601)
+            let late = try await context.api.call(.post, "/v1/trips/\(trip):rate", token: passenger, json: #"{"stars":5}"#)
+            #expect(late.status == 400 && late.errorReason == "RATING_WINDOW_CLOSED", "\(late.text)")
         }
     }
 
