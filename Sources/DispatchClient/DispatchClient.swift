@@ -69,8 +69,12 @@ public struct DispatchCallError: Error, CustomStringConvertible {
 public struct HTTPDispatchGateway: DispatchGateway {
     let client: Client
 
-    public init(serverURL: URL, transport: any ClientTransport, middlewares: [any ClientMiddleware]) {
-        client = Client(serverURL: serverURL, transport: transport, middlewares: middlewares)
+    /// - Parameter configuration: must read the timestamps the server writes (Curbside's are RFC 3339
+    ///   with milliseconds only when non-zero; `ServiceClients.Parts.configuration` does).
+    public init(
+        serverURL: URL, configuration: Configuration = .init(), transport: any ClientTransport, middlewares: [any ClientMiddleware]
+    ) {
+        client = Client(serverURL: serverURL, configuration: configuration, transport: transport, middlewares: middlewares)
     }
 
     public func zoneConditions(latitude: Double, longitude: Double, vehicleClass: String) async throws -> ZoneConditions {

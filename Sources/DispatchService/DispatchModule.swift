@@ -34,7 +34,8 @@ public struct DispatchModule: ServiceModule {
     /// The users service's driver directory over HTTP (`CURBSIDE_SERVICES_USERS_URL`).
     public static func driverDirectory(platform: Platform) throws -> any DriverDirectory {
         let parts = try platform.clients.parts(for: .users)
-        return HTTPDriverDirectory(serverURL: parts.serverURL, transport: parts.transport, middlewares: parts.middlewares)
+        return HTTPDriverDirectory(
+            serverURL: parts.serverURL, configuration: parts.configuration, transport: parts.transport, middlewares: parts.middlewares)
     }
 
     /// - Parameters:

@@ -73,7 +73,8 @@ public struct TripsModule: ServiceModule {
     /// The dispatch gateway over HTTP, as the executable wires it.
     public static func dispatchGateway(platform: Platform) throws -> any DispatchGateway {
         let parts = try platform.clients.parts(for: .dispatch)
-        return HTTPDispatchGateway(serverURL: parts.serverURL, transport: parts.transport, middlewares: parts.middlewares)
+        return HTTPDispatchGateway(
+            serverURL: parts.serverURL, configuration: parts.configuration, transport: parts.transport, middlewares: parts.middlewares)
     }
 
     public func registerRoutes(on transport: GuardedTransport) throws {

@@ -57,8 +57,12 @@ public struct UsersCallError: Error, CustomStringConvertible {
 public struct HTTPDriverDirectory: DriverDirectory {
     let client: Client
 
-    public init(serverURL: URL, transport: any ClientTransport, middlewares: [any ClientMiddleware]) {
-        client = Client(serverURL: serverURL, transport: transport, middlewares: middlewares)
+    /// - Parameter configuration: must read the timestamps the server writes (Curbside's are RFC 3339
+    ///   with milliseconds only when non-zero; `ServiceClients.Parts.configuration` does).
+    public init(
+        serverURL: URL, configuration: Configuration = .init(), transport: any ClientTransport, middlewares: [any ClientMiddleware]
+    ) {
+        client = Client(serverURL: serverURL, configuration: configuration, transport: transport, middlewares: middlewares)
     }
 
     public func eligibility(driverID: UUID, vehicleID: UUID) async throws -> DriverEligibility {

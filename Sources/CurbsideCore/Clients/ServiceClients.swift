@@ -11,7 +11,8 @@ import OpenAPIRuntime
 ///
 /// ```swift
 /// let parts = try platform.clients.parts(for: .dispatch)
-/// let dispatch = DispatchClient.Client(serverURL: parts.serverURL, transport: parts.transport, middlewares: parts.middlewares)
+/// let dispatch = HTTPDispatchGateway(
+///     serverURL: parts.serverURL, configuration: parts.configuration, transport: parts.transport, middlewares: parts.middlewares)
 /// ```
 public struct ServiceClients: Sendable {
     let urls: [ServiceName: String]
@@ -29,6 +30,8 @@ public struct ServiceClients: Sendable {
         public let serverURL: URL
         public let transport: any ClientTransport
         public let middlewares: [any ClientMiddleware]
+        /// Reads timestamps as Curbside writes them (RFC 3339, milliseconds only when non-zero).
+        public let configuration: Configuration
     }
 
     public func parts(for service: ServiceName) throws -> Parts {
@@ -38,7 +41,8 @@ public struct ServiceClients: Sendable {
         return Parts(
             serverURL: url,
             transport: AsyncHTTPClientTransport(configuration: .init(client: .shared, timeout: .nanoseconds(timeout.inNanoseconds))),
-            middlewares: [ServiceCallMiddleware(tokens: tokens)])
+            middlewares: [ServiceCallMiddleware(tokens: tokens)],
+            configuration: Configuration(dateTranscoder: RFC3339DateTranscoder()))
     }
 }
 

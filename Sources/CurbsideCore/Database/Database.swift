@@ -46,7 +46,10 @@ public final class Database: Sendable {
         try await primary.withConnection { connection in
             let result = try await connection.inTransaction(logger: logger, body)
             if let writer {
-                let rows = try await connection.query("SELECT pg_current_wal_lsn()::text", logger: logger)
+                // The insert position, not pg_current_wal_lsn() (the write position): with
+                // synchronous_commit off the commit record may not be written out yet, and a
+                // replica that reached the write position could still lack this transaction.
+                let rows = try await connection.query("SELECT pg_current_wal_insert_lsn()::text", logger: logger)
                 for try await text in rows.decode(String.self) {
                     if let lsn = LSN(text) { writes.record(lsn, for: writer) }
                 }

@@ -16,6 +16,8 @@ public enum ErrorMapper {
             return error
         case let error as ServerError:
             return fromOpenAPI(error, logger: logger)
+        case let error as ClientError:
+            return fromDependency(error, logger: logger)
         case let error as HTTPError:
             return fromHTTPError(error)
         case let error as DecodingError:
@@ -36,8 +38,21 @@ public enum ErrorMapper {
         }
     }
 
+    /// A call this service made to another failed: never the caller's fault. Unreachable or timed
+    /// out is worth a retry (503); an answer we cannot read is a bug between services (500).
+    private static func fromDependency(_ error: ClientError, logger: Logger) -> AIPError {
+        let isUnreadableAnswer =
+            error.response != nil && (error.underlyingError is DecodingError || "\(error.underlyingError)".contains("DecodingError"))
+        logger.error(
+            "call to another service failed",
+            metadata: ["operation": "\(error.operationID)", "error.message": "\(String(reflecting: error.underlyingError))"])
+        if isUnreadableAnswer { return .internalError }
+        return AIPError(.unavailable, reason: "DEPENDENCY_UNAVAILABLE", message: "a service this request needs did not answer; retry")
+    }
+
     private static func fromOpenAPI(_ error: ServerError, logger: Logger) -> AIPError {
         if let aip = error.underlyingError as? AIPError { return aip }
+        if let client = error.underlyingError as? ClientError { return fromDependency(client, logger: logger) }
         if let decoding = error.underlyingError as? DecodingError {
             return .invalidArgument(DecodingErrorDescription.describe(decoding), reason: "MALFORMED_REQUEST")
         }

@@ -29,7 +29,13 @@ struct LocationService: Sendable {
     /// The driver's latest position (the driver themself, an admin, another service).
     func position(_ driverID: UUID, caller: Principal, logger: Logger) async throws -> PositionRecord {
         guard caller.isSelfOrAdmin(driverID) || caller.role == .service else { throw DispatchError.notYourResource }
-        guard let position = try await drivers.position(driverID, logger: logger) else {
+        // Services decide with it (is the driver at the pickup?) right after the driver reported it:
+        // a replica a few milliseconds behind would answer with the previous position.
+        let latest =
+            try await caller.role == .service
+            ? Database.withPrimaryReads { try await drivers.position(driverID, logger: logger) }
+            : drivers.position(driverID, logger: logger)
+        guard let position = latest else {
             throw DispatchError.notFound("\(Names.driver(driverID))/location")
         }
         return position
@@ -77,7 +83,8 @@ struct LocationService: Sendable {
 
     /// The distance travelled on a trip since `start`, without implausible jumps.
     func trail(_ tripID: UUID, since start: Date, logger: Logger) async throws -> TrailMeasure.Result {
-        let points = try await drivers.trail(trip: tripID, since: start, logger: logger)
+        // The fare is computed from it the moment the driver completes: include the last reports.
+        let points = try await Database.withPrimaryReads { try await drivers.trail(trip: tripID, since: start, logger: logger) }
         if points.isEmpty {
             let job = try await database.readPrimary { client in
                 try await client.withConnection { try await store.job(tripID, lock: false, on: $0, logger: logger) }

@@ -60,7 +60,8 @@ extension TripsAPI {
         try await TripsErrorMapping.translating {
             guard case .json(let body) = input.body else { throw AIPError.invalidArgument("a JSON body is required") }
             let vehicleClass = try ResourceNames.vehicleClass(input.path.vehicleClass)
-            let city = try await pricing.city(input.path.city, logger: logger)
+            // The admin may have created the city a moment ago: a replica may not have it yet.
+            let city = try await Database.withPrimaryReads { try await pricing.city(input.path.city, logger: logger) }
             let amounts: [(String, Components.Schemas.Money?)] = [
                 ("baseFare", body.baseFare), ("perKm", body.perKm), ("perMinute", body.perMinute), ("bookingFee", body.bookingFee),
                 ("minimumFare", body.minimumFare), ("cancellationFee", body.cancellationFee),
