@@ -58,7 +58,10 @@ test: ## Lint, then run the tests against a throwaway primary + replicas (TEST_A
 	$(CURBSIDE) db bootstrap
 	$(CURBSIDE) migrate
 	# The multi-process tests start this binary as separate `serve --service X` processes.
-	CURBSIDE_TEST_BINARY="$$(pwd)/$(CURBSIDE)" $(SWIFT) test $(TEST_ARGS)
+	# Suites run one after another: they share each service's database, and a background job
+	# of one suite's server (the offer sweeper, the analytics exporter) would take another
+	# suite's work. Concurrency is tested inside tests, against one shared database.
+	CURBSIDE_TEST_BINARY="$$(pwd)/$(CURBSIDE)" $(SWIFT) test --no-parallel $(TEST_ARGS)
 
 clean-db: ## Stop and delete the local PostgreSQL in PG_DIR
 	@scripts/postgres.sh destroy '$(PG_DIR)'

@@ -40,7 +40,10 @@ struct AvailabilityService: Sendable {
 
     func get(_ driverID: UUID, caller: Principal, logger: Logger) async throws -> View {
         guard caller.isSelfOrAdmin(driverID) || caller.role == .service else { throw DispatchError.notYourResource }
-        return view(try await drivers.driver(driverID, logger: logger), driverID: driverID, now: clock.now())
+        // Location reports skip read-your-writes bookkeeping (an extra round trip on the hottest
+        // path), so a driver asking about themself, or a service acting on it, reads the primary.
+        let record = try await Database.withPrimaryReads { try await drivers.driver(driverID, logger: logger) }
+        return view(record, driverID: driverID, now: clock.now())
     }
 
     func goOnline(_ driverID: UUID, vehicleID: UUID, location: Coordinate, caller: Principal, logger: Logger) async throws -> View {

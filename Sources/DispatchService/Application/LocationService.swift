@@ -29,12 +29,9 @@ struct LocationService: Sendable {
     /// The driver's latest position (the driver themself, an admin, another service).
     func position(_ driverID: UUID, caller: Principal, logger: Logger) async throws -> PositionRecord {
         guard caller.isSelfOrAdmin(driverID) || caller.role == .service else { throw DispatchError.notYourResource }
-        // Services decide with it (is the driver at the pickup?) right after the driver reported it:
-        // a replica a few milliseconds behind would answer with the previous position.
-        let latest =
-            try await caller.role == .service
-            ? Database.withPrimaryReads { try await drivers.position(driverID, logger: logger) }
-            : drivers.position(driverID, logger: logger)
+        // Services decide with it (is the driver at the pickup?) right after the driver reported it,
+        // and reports skip read-your-writes bookkeeping: a replica might still hold the previous position.
+        let latest = try await Database.withPrimaryReads { try await drivers.position(driverID, logger: logger) }
         guard let position = latest else {
             throw DispatchError.notFound("\(Names.driver(driverID))/location")
         }
