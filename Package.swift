@@ -124,7 +124,8 @@ let package = Package(
         .executableTarget(
             name: "curbside-bench",
             dependencies: [
-                "CurbsideCore", "IntegrationEvents",
+                "CurbsideCore", "IntegrationEvents", "DispatchService",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -2,17 +2,43 @@ import CurbsideCore
 import Foundation
 import Logging
 
-/// `curbside-bench`: measurements that need a running PostgreSQL (`make bench` starts one).
+/// `curbside-bench`: measurements that need a running PostgreSQL (`make bench` starts one and
+/// `bench/run.sh` calls each part). Every part prints Markdown table rows on stdout.
+///
+///     curbside-bench [events]         event delivery (outbox → relay → subscriber)
+///     curbside-bench seed             online drivers in dispatch's tables, and token files
+///     curbside-bench pings RATE LABEL location pings at a fixed rate against CURBSIDE_BENCH_URL
+///     curbside-bench trips [--reference]  request → offer, trip create and get
+///     curbside-bench matching         batched (Hungarian) vs greedy matching, in process
+///     curbside-bench nearby-index     PostGIS vs an in-memory grid for nearby search
 @main
 struct CurbsideBench {
     static func main() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let settings = try PlatformSettings(reader: PlatformSettings.reader())
-        print("| events (outbox → relay → subscriber) | | |")
-        print("| --- | --- | --- |")
-        for line in try await EventDeliveryBenchmark(settings: settings, logger: logger).run() {
-            print(line)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let lines: [String]
+        switch arguments.first ?? "events" {
+        case "events":
+            lines = try await EventDeliveryBenchmark(settings: settings, logger: logger).run()
+        case "seed":
+            try await DriverSeeder(settings: settings, logger: logger).run()
+            lines = []
+        case "pings":
+            guard arguments.count == 3, let rate = Int(arguments[1]), rate > 0 else {
+                throw BenchError("usage: curbside-bench pings RATE LABEL")
+            }
+            lines = [try await PingRateBenchmark(rate: rate, label: arguments[2]).run()]
+        case "trips":
+            lines = try await TripsBenchmark(settings: settings, logger: logger, reference: arguments.contains("--reference")).run()
+        case "matching":
+            lines = MatchingBenchmark().run()
+        case "nearby-index":
+            lines = try await NearbyIndexBenchmark(settings: settings, logger: logger).run()
+        case let other:
+            throw BenchError("unknown benchmark '\(other)'; see Sources/curbside-bench/Main.swift")
         }
+        for line in lines { print(line) }
     }
 }

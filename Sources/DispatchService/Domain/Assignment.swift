@@ -4,9 +4,9 @@
 /// `nil` costs mark pairs that may not be matched (driver too far). The result first matches as
 /// many pairs as possible, then minimises their total cost: disallowed pairs cost more than every
 /// allowed pair together, so the solver never trades a match for a cheaper total.
-enum Assignment {
+public enum Assignment {
     /// Pairs `(row, column)`, each row and column at most once.
-    static func solve(_ costs: [[Double?]]) -> [(row: Int, column: Int)] {
+    public static func solve(_ costs: [[Double?]]) -> [(row: Int, column: Int)] {
         let rows = costs.count
         let columns = costs.map(\.count).max() ?? 0
         guard rows > 0, columns > 0 else { return [] }
@@ -69,7 +69,7 @@ enum Assignment {
     }
 
     /// The assignment greedy matching would make (cheapest pair first), for comparison in benchmarks.
-    static func greedy(_ costs: [[Double?]]) -> [(row: Int, column: Int)] {
+    public static func greedy(_ costs: [[Double?]]) -> [(row: Int, column: Int)] {
         var entries: [(Double, Int, Int)] = []
         for (i, row) in costs.enumerated() {
             for (j, cost) in row.enumerated() { if let cost { entries.append((cost, i, j)) } }
