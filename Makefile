@@ -75,7 +75,7 @@ lint: ## Check formatting as `make test` does
 BENCH_PG_DIR ?= .local/bench-postgres
 BENCH_PG_PORT ?= 54350
 
-bench: ## Build in release and print the benchmark table (throwaway PostgreSQL with normal durability)
+bench: ## Build in release and print the benchmark table (throwaway PostgreSQL with normal durability; bench/run.sh)
 	@$(SWIFT) build -c release --product curbside-bench
 	$(SWIFT) build -c release --product curbside
 	trap 'scripts/postgres.sh destroy "$(BENCH_PG_DIR)" || true' EXIT
@@ -83,4 +83,6 @@ bench: ## Build in release and print the benchmark table (throwaway PostgreSQL w
 	db_env="$$(scripts/postgres.sh start '$(BENCH_PG_DIR)' '$(BENCH_PG_PORT)')"
 	eval "$$db_env"
 	.build/release/curbside db bootstrap > /dev/null
-	.build/release/curbside-bench
+	# Seeds 100,000 drivers, serves, drives wrk and curbside-bench, then the FastAPI baseline
+	# (bench/compare.sh; CURBSIDE_BENCH_COMPARE=0 skips it). CURBSIDE_BENCH_* sizes: see bench/run.sh.
+	CURBSIDE_BENCH_BIN=.build/release bench/run.sh
