@@ -25,6 +25,22 @@ import Testing
         }
     }
 
+    /// During a rolling change two instances may run with different limits: the trip keeps the ones
+    /// matching started with, whichever instance sweeps it.
+    @Test func anInstanceWithOtherSettingsGivesUpAtTheJobsOwnLimit() async throws {
+        let area = DispatchTestPlatform.randomArea()
+        let event = TripEvents.requested(at: area)
+        try await DispatchTestPlatform.withModule(settings: ["curbside.dispatch.max_matching_seconds": "1"]) { _, module in
+            try await module.deliver(event)
+        }
+        try await Task.sleep(for: .milliseconds(1100))
+        try await DispatchTestPlatform.withModule(settings: ["curbside.dispatch.max_matching_seconds": "600"]) { _, module in
+            try await module.sweeper.runOnce()
+            let trip = try #require(event.trip.split(separator: "/").last)
+            #expect(try await module.count("SELECT count(*)::int8 FROM platform.jobs WHERE trip_id = '\(trip)' AND state = 'NO_DRIVER_FOUND'") == 1)
+        }
+    }
+
     @Test func twoInstancesMatchingAndSweepingKeepTheInvariants() async throws {
         try await DispatchTestPlatform.withModules(count: 2, settings: ["curbside.dispatch.offer_timeout_seconds": "1"]) { api, modules in
             let area = DispatchTestPlatform.randomArea()

@@ -35,7 +35,8 @@ public struct BatchMatcher: Service {
             var jobs: [JobRecord] = []
             for trip in try await store.claimWaitingForBatch(limit: 1000, on: connection, logger: logger) {
                 guard var job = try await store.job(trip, lock: true, on: connection, logger: logger) else { continue }
-                if job.offersMade >= policy.maxOffers || now >= job.matchStartTime.addingTimeInterval(policy.maxMatchingTime) {
+                let (maxOffers, deadline) = matcher.limits(of: job)
+                if job.offersMade >= maxOffers || now >= deadline {
                     try await matcher.giveUp(&job, now: now, on: connection, logger: logger)
                 } else {
                     jobs.append(job)

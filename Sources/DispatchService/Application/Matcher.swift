@@ -18,8 +18,8 @@ struct Matcher: Sendable {
         var job = job
         guard job.state == "OPEN" else { return }
         let open = try await store.openOffers(trip: job.tripID, on: connection, logger: logger)
-        let deadline = job.matchStartTime.addingTimeInterval(policy.maxMatchingTime)
-        if open.isEmpty, job.offersMade >= policy.maxOffers || now >= deadline {
+        let (maxOffers, deadline) = limits(of: job)
+        if open.isEmpty, job.offersMade >= maxOffers || now >= deadline {
             try await giveUp(&job, now: now, on: connection, logger: logger)
             return
         }
@@ -27,7 +27,7 @@ struct Matcher: Sendable {
             try await store.setWake(job.tripID, open.map(\.expireTime).min(), on: connection, logger: logger)
             return
         }
-        let slots = min(policy.batchSize - open.count, policy.maxOffers - job.offersMade)
+        let slots = min(policy.batchSize - open.count, maxOffers - job.offersMade)
         var expiries = open.map(\.expireTime)
         if slots > 0 {
             let candidates = try await store.candidates(for: job, policy: policy, now: now, limit: 20, on: connection, logger: logger)
@@ -42,6 +42,19 @@ struct Matcher: Sendable {
         // The timer: the first open offer's expiry, or (nobody near) a retry, never past the deadline.
         let wake = expiries.min() ?? min(now.addingTimeInterval(policy.retryInterval), deadline)
         try await store.save(job, wakeTime: wake, now: now, on: connection, logger: logger)
+    }
+
+    /// The job's own limits (set when matching started), or this instance's for rows without them.
+    func limits(of job: JobRecord) -> (maxOffers: Int, deadline: Date) {
+        (job.maxOffers ?? policy.maxOffers, job.giveUpTime ?? job.matchStartTime.addingTimeInterval(policy.maxMatchingTime))
+    }
+
+    /// Starts (or restarts) matching at `now` with this instance's limits, recorded on the job.
+    func startMatching(_ job: inout JobRecord, now: Date) {
+        job.offersMade = 0
+        job.matchStartTime = now
+        job.maxOffers = policy.maxOffers
+        job.giveUpTime = now.addingTimeInterval(policy.maxMatchingTime)
     }
 
     /// Offers the locked job to a (locked) driver; returns the offer's expiry, or `nil` when the

@@ -18,11 +18,12 @@ struct TripJobs: Sendable {
             logger.warning("TripRequested with malformed names ignored", metadata: ["trip": "\(event.trip)"])
             return
         }
-        let job = JobRecord(
+        var job = JobRecord(
             tripID: trip, passengerID: passenger, vehicleClass: event.vehicleClass,
             pickup: Coordinate(latitude: event.pickup.latitude, longitude: event.pickup.longitude),
             dropoff: Coordinate(latitude: event.dropoff.latitude, longitude: event.dropoff.longitude), excludedDrivers: [],
             matchStartTime: now)
+        matcher.startMatching(&job, now: now)
         let wake: Date? = matcher.policy.mode == .batched ? nil : now
         guard try await store.insert(job, zone: grid.zoneID(job.pickup), wakeTime: wake, now: now, on: connection, logger: logger),
             let locked = try await store.job(trip, lock: true, on: connection, logger: logger)
@@ -54,8 +55,7 @@ struct TripJobs: Sendable {
         job.state = "OPEN"
         job.assignedDriver = nil
         job.excludedDrivers = Array(Set(job.excludedDrivers + excluded))
-        job.offersMade = 0
-        job.matchStartTime = now
+        matcher.startMatching(&job, now: now)
         let wake: Date? = matcher.policy.mode == .batched ? nil : now
         try await store.save(job, wakeTime: wake, now: now, on: connection, logger: logger)
         try await matcher.round(job, now: now, on: connection, logger: logger)

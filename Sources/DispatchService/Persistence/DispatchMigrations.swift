@@ -99,5 +99,11 @@ enum DispatchMigrations {
             """ + "\n" + OutboxSchema.createOutbox + "\n" + IdempotencyKeys.migrationSQL
         ),
         Migration(2, "event_delivery", OutboxSchema.addDelivery),
+        Migration(
+            3, "matching_limits_on_jobs",
+            """
+            ALTER TABLE platform.jobs ADD COLUMN max_offers integer;
+            ALTER TABLE platform.jobs ADD COLUMN give_up_time timestamptz;
+            """),
     ]
 }

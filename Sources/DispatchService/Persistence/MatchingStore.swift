@@ -15,11 +15,12 @@ struct MatchingStore: Sendable {
         let rows = try await connection.query(
             """
             INSERT INTO platform.jobs (trip_id, passenger_id, vehicle_class, pickup_latitude, pickup_longitude,
-                dropoff_latitude, dropoff_longitude, zone, state, excluded_drivers, match_start_time, wake_time,
-                create_time, update_time)
+                dropoff_latitude, dropoff_longitude, zone, state, excluded_drivers, match_start_time, max_offers, give_up_time,
+                wake_time, create_time, update_time)
             VALUES (\(job.tripID), \(job.passengerID), \(job.vehicleClass), \(job.pickup.latitude), \(job.pickup.longitude),
                 \(job.dropoff.latitude), \(job.dropoff.longitude), \(zone), 'OPEN', \(job.excludedDrivers),
-                \(job.matchStartTime.postgres), \(wakeTime?.postgres), \(now.postgres), \(now.postgres))
+                \(job.matchStartTime.postgres), \(job.maxOffers), \(job.giveUpTime?.postgres), \(wakeTime?.postgres),
+                \(now.postgres), \(now.postgres))
             ON CONFLICT (trip_id) DO NOTHING RETURNING 1
             """, logger: logger)
         for try await _ in rows { return true }
@@ -40,7 +41,8 @@ struct MatchingStore: Sendable {
             """
             UPDATE platform.jobs SET state = \(job.state), assigned_driver = \(job.assignedDriver),
                 excluded_drivers = \(job.excludedDrivers), offers_made = \(job.offersMade),
-                match_start_time = \(job.matchStartTime.postgres), wake_time = \(wakeTime?.postgres),
+                match_start_time = \(job.matchStartTime.postgres), max_offers = \(job.maxOffers),
+                give_up_time = \(job.giveUpTime?.postgres), wake_time = \(wakeTime?.postgres),
                 update_time = \(now.postgres)
             WHERE trip_id = \(job.tripID)
             """, logger: logger)

@@ -52,12 +52,17 @@ struct JobRecord: Sendable, Equatable {
     var excludedDrivers: [UUID]
     var offersMade: Int
     var matchStartTime: Date
+    /// The limits matching started with, so that every instance (whatever its own settings, say
+    /// during a rolling change) gives up on this trip at the same point. `nil` on rows written
+    /// before migration 3: the sweeping instance's settings apply.
+    var maxOffers: Int?
+    var giveUpTime: Date?
 
     static let columns = """
         trip_id, passenger_id, vehicle_class, pickup_latitude, pickup_longitude, dropoff_latitude, dropoff_longitude,
-        state, assigned_driver, excluded_drivers, offers_made, match_start_time
+        state, assigned_driver, excluded_drivers, offers_made, match_start_time, max_offers, give_up_time
         """
-    typealias Row = (UUID, UUID, String, Double, Double, Double, Double, String, UUID?, [UUID], Int, Date)
+    typealias Row = (UUID, UUID, String, Double, Double, Double, Double, String, UUID?, [UUID], Int, Date, Int?, Date?)
 
     init(_ r: Row) {
         tripID = r.0
@@ -70,6 +75,8 @@ struct JobRecord: Sendable, Equatable {
         excludedDrivers = r.9
         offersMade = r.10
         matchStartTime = r.11
+        maxOffers = r.12
+        giveUpTime = r.13
     }
 
     init(
@@ -86,6 +93,8 @@ struct JobRecord: Sendable, Equatable {
         self.excludedDrivers = excludedDrivers
         offersMade = 0
         self.matchStartTime = matchStartTime
+        maxOffers = nil
+        giveUpTime = nil
     }
 }
 

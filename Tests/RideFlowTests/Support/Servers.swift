@@ -88,13 +88,13 @@ enum LiveHTTP {
 
     /// Calls until `done` holds for the reply (events travel asynchronously), at most `timeout`.
     static func poll(
-        _ method: HTTPRequest.Method, _ url: String, token: String?, timeout: Duration = .seconds(10),
+        _ method: HTTPRequest.Method, _ url: String, token: String?, json: String? = nil, timeout: Duration = .seconds(10),
         until done: (Reply) -> Bool
     ) async throws -> Reply {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while true {
-            let reply = try await call(method, url, token: token)
+            let reply = try await call(method, url, token: token, json: json)
             if done(reply) { return reply }
             if clock.now >= deadline { throw TestFailure("gave up waiting on \(url): \(reply.status) \(reply.text)") }
             try await Task.sleep(for: .milliseconds(50))
