@@ -19,7 +19,6 @@ public struct TripsModule: ServiceModule {
     public let trips: TripService
     let receiver: DispatchEventsReceiver
     let maintenance: TripsMaintenance
-    let pageTokens: PageTokenCodec
 
     /// The service's migrations, applied by `curbside migrate`.
     public static let migrations = TripsMigrations.all
@@ -47,7 +46,6 @@ public struct TripsModule: ServiceModule {
         self.settings = settings
         document = try Self.loadDocument()
         eventRouting = routing
-        pageTokens = platform.pageTokens
         databases = ServiceDatabases(service: .trips, settings: platform.settings.database, logger: platform.logger)
         let cities = CityRepository(databases: databases)
         let tripRepository = TripRepository(outbox: OutboxWriter(routing: routing))
@@ -78,9 +76,7 @@ public struct TripsModule: ServiceModule {
     }
 
     public func registerRoutes(on transport: GuardedTransport) throws {
-        let api = TripsAPI(
-            pricing: pricing, fares: fares, trips: trips,
-            parkedEvents: ParkedEvents(service: name, databases: databases, pageTokens: pageTokens))
+        let api = TripsAPI(pricing: pricing, fares: fares, trips: trips)
         try api.registerHandlers(
             on: transport,
             configuration: Configuration(

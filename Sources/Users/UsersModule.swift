@@ -17,7 +17,6 @@ public struct UsersModule: ServiceModule {
     public let drivers: DriverService
     public let vehicles: VehicleService
     let maintenance: UsersMaintenance
-    let pageTokens: PageTokenCodec
 
     /// The service's migrations, applied by `curbside migrate`.
     public static let migrations = UsersMigrations.all
@@ -33,7 +32,6 @@ public struct UsersModule: ServiceModule {
     public init(platform: Platform, routing: EventRouting = .curbside, clock: UsersClock = UsersClock()) throws {
         let settings = platform.settings
         document = try Self.loadDocument()
-        pageTokens = platform.pageTokens
         eventRouting = routing
         databases = ServiceDatabases(service: .users, settings: settings.database, logger: platform.logger)
         let users = UserRepository(databases: databases)
@@ -61,9 +59,7 @@ public struct UsersModule: ServiceModule {
     }
 
     public func registerRoutes(on transport: GuardedTransport) throws {
-        let api = UsersAPI(
-            accounts: accounts, profiles: profiles, drivers: drivers, vehicles: vehicles,
-            parkedEvents: ParkedEvents(service: name, databases: databases, pageTokens: pageTokens))
+        let api = UsersAPI(accounts: accounts, profiles: profiles, drivers: drivers, vehicles: vehicles)
         try api.registerHandlers(
             on: transport,
             configuration: Configuration(

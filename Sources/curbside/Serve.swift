@@ -86,9 +86,9 @@ enum ModuleCatalog {
     /// The document a service serves at `/openapi.json`.
     static func document(for name: String) throws -> OpenAPIDocument {
         switch name {
-        case "users": try UsersModule.loadDocument()
-        case "trips": try TripsModule.loadDocument().withEventInbox()
-        case "dispatch": try DispatchModule.loadDocument().withEventInbox()
+        case "users": try UsersModule.loadDocument().withPlatformOperations(service: .users, hostsSubscribers: false)
+        case "trips": try TripsModule.loadDocument().withPlatformOperations(service: .trips, hostsSubscribers: true)
+        case "dispatch": try DispatchModule.loadDocument().withPlatformOperations(service: .dispatch, hostsSubscribers: true)
         default: throw ValidationError("unknown service '\(name)'; available: \(available.joined(separator: ", "))")
         }
     }

@@ -26,7 +26,8 @@ import Trips
                 .admin: try await token(.admin), .service: try await token(.service),
             ]
             let documents = [
-                try TripsModule.loadDocument().withEventInbox(), try DispatchModule.loadDocument().withEventInbox(),
+                try TripsModule.loadDocument().withPlatformOperations(service: .trips, hostsSubscribers: true),
+                try DispatchModule.loadDocument().withPlatformOperations(service: .dispatch, hostsSubscribers: true),
             ]
             // Every query parameter any of these operations requires; extra ones are ignored.
             let query = "?latitude=1&longitude=1&vehicleClass=ECONOMY&startTime=2026-01-01T00:00:00Z&cityId=nowhere"

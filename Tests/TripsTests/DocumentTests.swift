@@ -20,7 +20,7 @@ import Testing
         for (method, path, policy) in expected {
             #expect(document.policy(method: method, path: path) == policy, "\(method) \(path)")
         }
-        let merged = document.withEventInbox()
+        let merged = document.withPlatformOperations(service: .trips, hostsSubscribers: true)
         #expect(merged.policy(method: .post, path: "/v1/inboxes/{subscriber}/events:receive") == .roles([.service]))
         #expect(merged.policy(method: .post, path: "/v1/trips") == .roles([.passenger]))
     }

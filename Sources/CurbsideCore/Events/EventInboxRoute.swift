@@ -32,10 +32,13 @@ struct EventInboxRoute {
 }
 
 extension OpenAPIDocument {
-    /// The document with the platform's event inbox operation, for services that host subscribers.
-    public func withEventInbox() -> OpenAPIDocument {
-        // The fragment is a constant a test merges; failing here would be a programming error.
-        (try? merging(fragment: EventInboxRoute.documentFragment)) ?? self
+    /// The document with the platform's operations a service serves: the admin API over its parked
+    /// events (every service publishes events) and, when it hosts subscribers, the event inbox.
+    public func withPlatformOperations(service: ServiceName, hostsSubscribers: Bool) -> OpenAPIDocument {
+        var fragments = [ParkedEventsRoutes.documentFragment(service: service.rawValue)]
+        if hostsSubscribers { fragments.append(EventInboxRoute.documentFragment) }
+        // The fragments are constants that tests merge; failing here would be a programming error.
+        return fragments.reduce(self) { document, fragment in (try? document.merging(fragment: fragment)) ?? document }
     }
 }
 

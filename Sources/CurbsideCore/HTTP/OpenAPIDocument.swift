@@ -44,7 +44,11 @@ public struct OpenAPIDocument: Sendable {
             components[section] = entries
         }
         tree["components"] = components
-        return try OpenAPIDocument(yaml: try Yams.dump(object: tree, sortKeys: true))
+        // Top-level keys in the order people expect to read them (`openapi` first), each sorted within.
+        let order = ["openapi", "info", "servers", "tags", "security", "paths", "components"]
+        let keys = order.filter { tree[$0] != nil } + tree.keys.filter { !order.contains($0) }.sorted()
+        let yaml = try keys.map { try Yams.dump(object: [$0: tree[$0]!], sortKeys: true) }.joined()
+        return try OpenAPIDocument(yaml: yaml)
     }
 
     /// Loads a document from a resource file.

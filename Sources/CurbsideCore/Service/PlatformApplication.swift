@@ -24,6 +24,7 @@ public enum PlatformApplication {
         MetricsRoute().register(on: router, routes: routes)
         DocumentationRoutes(modules: modules).register(on: router, routes: routes)
         EventInboxRoute(receivers: platform.events.local).register(on: router, routes: routes)
+        ParkedEventsRoutes(modules: modules, pageTokens: platform.pageTokens).register(on: router, routes: routes)
         for module in modules {
             try module.registerRoutes(on: GuardedTransport(router: router, document: module.document, routes: routes))
         }

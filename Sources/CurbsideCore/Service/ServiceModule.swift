@@ -26,10 +26,10 @@ public protocol ServiceModule: Sendable {
 extension ServiceModule {
     public var eventReceivers: [String: any EventReceiver] { [:] }
 
-    /// The document as served: the module's own, plus the platform's event inbox when the module
-    /// hosts subscribers (other processes deliver its events there).
+    /// The document as served: the module's own plus the platform's operations it gets (parked
+    /// events; the event inbox when the module hosts subscribers).
     public var publishedDocument: OpenAPIDocument {
-        eventReceivers.isEmpty ? document : document.withEventInbox()
+        document.withPlatformOperations(service: name, hostsSubscribers: !eventReceivers.isEmpty)
     }
 }
 

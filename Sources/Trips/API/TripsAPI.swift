@@ -11,7 +11,6 @@ struct TripsAPI: APIProtocol {
     let pricing: PricingService
     let fares: FareService
     let trips: TripService
-    let parkedEvents: ParkedEvents
 
     var scope: RequestScope { RequestScope.current }
     var logger: Logger { scope.logger }

@@ -12,7 +12,6 @@ struct UsersAPI: APIProtocol {
     let profiles: ProfileService
     let drivers: DriverService
     let vehicles: VehicleService
-    let parkedEvents: ParkedEvents
 
     var scope: RequestScope { RequestScope.current }
     var logger: Logger { scope.logger }
