@@ -27,16 +27,24 @@ public struct DeliveryStore: Sendable {
     public func claim(subscribers: [String], owner: UUID, lease: Duration, limit: Int, logger: Logger) async throws -> [Claim] {
         let rows = try await client.query(
             """
-            WITH due AS (
-                SELECT d.subscriber, d.event_id FROM platform.outbox_deliveries d
-                WHERE d.state = 'PENDING' AND d.subscriber = ANY(\(subscribers)::text[])
-                  AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
-                  AND NOT EXISTS (
-                      SELECT 1 FROM platform.outbox_deliveries earlier
-                      WHERE earlier.subscriber = d.subscriber AND earlier.aggregate_key = d.aggregate_key
-                        AND earlier.seq < d.seq AND earlier.state <> 'DELIVERED')
-                ORDER BY d.seq
+            WITH heads AS (
+                -- Each aggregate's earliest undelivered event: the only one of that aggregate that
+                -- may be in flight. (One pass over the backlog; a per-row "no earlier undelivered"
+                -- anti-join grew with the square of the backlog per aggregate.)
+                SELECT DISTINCT ON (h.subscriber, h.aggregate_key) h.subscriber, h.event_id, h.seq, h.state,
+                       h.next_attempt_at, h.lease_until
+                FROM platform.outbox_deliveries h
+                WHERE h.state <> 'DELIVERED' AND h.subscriber = ANY(\(subscribers)::text[])
+                ORDER BY h.subscriber, h.aggregate_key, h.seq
+            ), candidates AS (
+                -- A parked head, or one leased by a live relay, holds its aggregate back.
+                SELECT subscriber, event_id FROM heads
+                WHERE state = 'PENDING' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
+                ORDER BY seq
                 LIMIT \(limit)
+            ), due AS (
+                SELECT d.subscriber, d.event_id FROM platform.outbox_deliveries d JOIN candidates c USING (subscriber, event_id)
+                WHERE d.state = 'PENDING' AND (d.lease_until IS NULL OR d.lease_until < now())
                 FOR UPDATE OF d SKIP LOCKED
             )
             UPDATE platform.outbox_deliveries d
