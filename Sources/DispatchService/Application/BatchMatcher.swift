@@ -14,15 +14,11 @@ public struct BatchMatcher: Service {
     let logger: Logger
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await runOnce()
-                } catch {
-                    logger.warning("batched matching failed; will retry", metadata: ["error.message": "\(String(reflecting: error))"])
-                }
-                try? await Task.sleep(for: .milliseconds(Int(matcher.policy.batchWindow * 1000)))
-            }
+        await PeriodicWork.run(
+            every: .milliseconds(Int(matcher.policy.batchWindow * 1000)), failure: "batched matching failed; will retry", logger: logger
+        ) {
+            _ = try await runOnce()
+            return false
         }
     }
 

@@ -16,16 +16,9 @@ public struct OfferSweeper: Service {
     let logger: Logger
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    // Keep going while there is a backlog; pause only when a pass found nothing.
-                    if try await runOnce() > 0 { continue }
-                } catch {
-                    logger.warning("offer sweep failed; will retry", metadata: ["error.message": "\(String(reflecting: error))"])
-                }
-                try? await Task.sleep(for: interval)
-            }
+        // Keep going while there is a backlog; pause only when a pass found nothing.
+        await PeriodicWork.run(every: interval, failure: "offer sweep failed; will retry", logger: logger) {
+            try await runOnce() > 0
         }
     }
 

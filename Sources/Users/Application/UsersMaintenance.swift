@@ -15,17 +15,9 @@ public struct UsersMaintenance: Service {
     let logger: Logger
 
     public func run() async throws {
-        // The pause between passes is long: shutting down must interrupt it, not wait for it.
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await runOnce()
-                } catch {
-                    logger.warning(
-                        "users maintenance failed; will retry", metadata: ["error.message": "\(String(reflecting: error))"])
-                }
-                try? await Task.sleep(for: interval)
-            }
+        await PeriodicWork.run(every: interval, failure: "users maintenance failed; will retry", logger: logger) {
+            _ = try await runOnce()
+            return false
         }
     }
 
