@@ -5,21 +5,22 @@ extension TripsAPI {
     func createCity(_ input: Operations.CreateCity.Input) async throws -> Operations.CreateCity.Output {
         try await TripsErrorMapping.translating {
             guard case .json(let body) = input.body else { throw AIPError.invalidArgument("a JSON body is required") }
-            let city = try await pricing.createCity(id: input.query.cityId, fields: try Self.cityFields(body, mask: nil), logger: logger)
+            let city = try await pricing.createCity(
+                id: input.query.cityId, fields: try Self.cityFields(body, mask: nil), actor: try caller().userID, logger: logger)
             return .ok(.init(body: .json(TripsMapping.city(city))))
         }
     }
 
     func listCities(_ input: Operations.ListCities.Input) async throws -> Operations.ListCities.Output {
         try await TripsErrorMapping.translating {
-            let cities = try await pricing.allCities(logger: logger)
+            let cities = try await pricing.allCities(actor: try caller().userID, logger: logger)
             return .ok(.init(body: .json(.init(cities: cities.map(TripsMapping.city)))))
         }
     }
 
     func getCity(_ input: Operations.GetCity.Input) async throws -> Operations.GetCity.Output {
         try await TripsErrorMapping.translating {
-            .ok(.init(body: .json(TripsMapping.city(try await pricing.city(input.path.city, logger: logger)))))
+            .ok(.init(body: .json(TripsMapping.city(try await pricing.city(input.path.city, actor: try caller().userID, logger: logger)))))
         }
     }
 
@@ -35,14 +36,14 @@ extension TripsAPI {
             let mask = try FieldMask(
                 input.query.updateMask, populated: populated, updatable: ["displayName", "center", "radiusKm", "currencyCode", "timeZone"])
             let city = try await pricing.updateCity(
-                input.path.city, fields: try Self.cityFields(body, mask: mask), etag: body.etag, logger: logger)
+                input.path.city, fields: try Self.cityFields(body, mask: mask), etag: body.etag, actor: try caller().userID, logger: logger)
             return .ok(.init(body: .json(TripsMapping.city(city))))
         }
     }
 
     func listPricingRules(_ input: Operations.ListPricingRules.Input) async throws -> Operations.ListPricingRules.Output {
         try await TripsErrorMapping.translating {
-            let rules = try await pricing.rules(city: input.path.city, logger: logger)
+            let rules = try await pricing.rules(city: input.path.city, actor: try caller().userID, logger: logger)
             return .ok(.init(body: .json(.init(pricingRules: rules.map(TripsMapping.rule)))))
         }
     }
@@ -51,7 +52,7 @@ extension TripsAPI {
         try await TripsErrorMapping.translating {
             let rule = try await pricing.rule(
                 city: input.path.city, vehicleClass: try ResourceNames.vehicleClass(input.path.vehicleClass),
-                revision: input.query.revision.map { Int($0) }, logger: logger)
+                revision: input.query.revision.map { Int($0) }, actor: try caller().userID, logger: logger)
             return .ok(.init(body: .json(TripsMapping.rule(rule))))
         }
     }
@@ -60,8 +61,8 @@ extension TripsAPI {
         try await TripsErrorMapping.translating {
             guard case .json(let body) = input.body else { throw AIPError.invalidArgument("a JSON body is required") }
             let vehicleClass = try ResourceNames.vehicleClass(input.path.vehicleClass)
-            // The admin may have created the city a moment ago: a replica may not have it yet.
-            let city = try await Database.withPrimaryReads { try await pricing.city(input.path.city, logger: logger) }
+            let admin = try caller().userID
+            let city = try await pricing.city(input.path.city, actor: admin, logger: logger)
             let amounts: [(String, Components.Schemas.Money?)] = [
                 ("baseFare", body.baseFare), ("perKm", body.perKm), ("perMinute", body.perMinute), ("bookingFee", body.bookingFee),
                 ("minimumFare", body.minimumFare), ("cancellationFee", body.cancellationFee),
@@ -90,7 +91,7 @@ extension TripsAPI {
                     baseFare: values["baseFare"], perKilometer: values["perKm"], perMinute: values["perMinute"],
                     bookingFee: values["bookingFee"], minimumFare: values["minimumFare"], cancellationFee: values["cancellationFee"],
                     surgeCapHundredths: surgeCap),
-                etag: body.etag, logger: logger)
+                etag: body.etag, actor: admin, logger: logger)
             return .ok(.init(body: .json(TripsMapping.rule(rule))))
         }
     }

@@ -32,7 +32,8 @@ public struct PricingService: Sendable {
         }
     }
 
-    public func createCity(id rawID: String, fields: CityFields, logger: Logger) async throws -> City {
+    /// `actor` is the admin acting: their own later reads see what they wrote (read-your-writes).
+    public func createCity(id rawID: String, fields: CityFields, actor: UUID? = nil, logger: Logger) async throws -> City {
         let id = try City.validID(rawID)
         guard let displayName = fields.displayName, let center = fields.center, let radius = fields.radiusMeters,
             let currency = fields.currencyCode, let timeZone = fields.timeZone
@@ -47,23 +48,25 @@ public struct PricingService: Sendable {
         let city = City(
             id: id, displayName: displayName.trimmingCharacters(in: .whitespacesAndNewlines), center: coordinate, radiusMeters: radius,
             currencyCode: currency, timeZone: timeZone, createTime: now, updateTime: now, version: 1)
-        try await cities.insert(city, logger: logger)
+        try await cities.insert(city, writer: actor, logger: logger)
         return city
     }
 
-    public func city(_ id: String, logger: Logger) async throws -> City {
-        guard let city = try await cities.city(id, logger: logger) else { throw TripsError.notFound("cities/\(id)") }
+    public func city(_ id: String, actor: UUID? = nil, logger: Logger) async throws -> City {
+        guard let city = try await cities.city(id, reader: actor, logger: logger) else { throw TripsError.notFound("cities/\(id)") }
         return city
     }
 
-    public func allCities(logger: Logger) async throws -> [City] { try await cities.cities(logger: logger) }
+    public func allCities(actor: UUID? = nil, logger: Logger) async throws -> [City] {
+        try await cities.cities(reader: actor, logger: logger)
+    }
 
-    public func updateCity(_ id: String, fields: CityFields, etag: String?, logger: Logger) async throws -> City {
+    public func updateCity(_ id: String, fields: CityFields, etag: String?, actor: UUID? = nil, logger: Logger) async throws -> City {
         let center = try fields.center.map { value throws(TripsError) in
             try Coordinate(latitude: value.latitude, longitude: value.longitude, field: "center")
         }
         let now = clock.now()
-        return try await cities.update(id, logger: logger) { city in
+        return try await cities.update(id, writer: actor, logger: logger) { city in
             try ETag.check(etag, version: city.version, resource: city.name)
             let displayName = fields.displayName ?? city.displayName
             let radius = fields.radiusMeters ?? city.radiusMeters
@@ -81,16 +84,20 @@ public struct PricingService: Sendable {
     }
 
     /// The newest revision of a rule, or the given one.
-    public func rule(city: String, vehicleClass: VehicleClass, revision: Int?, logger: Logger) async throws -> PricingRule {
-        guard let rule = try await cities.rule(city: city, vehicleClass: vehicleClass, revision: revision, logger: logger) else {
+    public func rule(city: String, vehicleClass: VehicleClass, revision: Int?, actor: UUID? = nil, logger: Logger) async throws
+        -> PricingRule
+    {
+        guard
+            let rule = try await cities.rule(city: city, vehicleClass: vehicleClass, revision: revision, reader: actor, logger: logger)
+        else {
             throw TripsError.notFound("cities/\(city)/pricingRules/\(vehicleClass.rawValue)")
         }
         return rule
     }
 
-    public func rules(city: String, logger: Logger) async throws -> [PricingRule] {
-        _ = try await self.city(city, logger: logger)
-        return try await cities.rules(city: city, logger: logger)
+    public func rules(city: String, actor: UUID? = nil, logger: Logger) async throws -> [PricingRule] {
+        _ = try await self.city(city, actor: actor, logger: logger)
+        return try await cities.rules(city: city, reader: actor, logger: logger)
     }
 
     /// Rule amounts to change; `nil` keeps the current revision's value. The first revision needs all.
@@ -119,10 +126,10 @@ public struct PricingService: Sendable {
 
     /// Writes a new revision of the rule (the first one when there is none). `etag` must match the
     /// current revision when given.
-    public func reviseRule(city: String, vehicleClass: VehicleClass, fields: RuleFields, etag: String?, logger: Logger) async throws
-        -> PricingRule
-    {
-        try await cities.revise(city: city, vehicleClass: vehicleClass, now: clock.now(), logger: logger) { current in
+    public func reviseRule(
+        city: String, vehicleClass: VehicleClass, fields: RuleFields, etag: String?, actor: UUID? = nil, logger: Logger
+    ) async throws -> PricingRule {
+        try await cities.revise(city: city, vehicleClass: vehicleClass, now: clock.now(), writer: actor, logger: logger) { current in
             let name = "cities/\(city)/pricingRules/\(vehicleClass.rawValue)"
             if let current {
                 try ETag.check(etag, version: current.revision, resource: name)

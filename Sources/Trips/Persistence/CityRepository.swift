@@ -16,10 +16,11 @@ public struct CityRepository: Sendable {
         cancellation_fee, surge_cap_hundredths, create_time
         """
 
-    /// Stores a new city; its id is the caller's choice, so a duplicate is a conflict.
-    public func insert(_ city: City, logger: Logger) async throws {
+    /// Stores a new city; its id is the caller's choice, so a duplicate is a conflict. `writer` (the
+    /// admin) then reads the city back even from a replica that has not caught up.
+    public func insert(_ city: City, writer: UUID? = nil, logger: Logger) async throws {
         do {
-            try await database.transaction(logger: logger) { connection in
+            try await database.transaction(writer: writer, logger: logger) { connection in
                 try await connection.query(
                     """
                     INSERT INTO platform.cities (\(unescaped: Self.cityColumns))
@@ -32,8 +33,8 @@ public struct CityRepository: Sendable {
         }
     }
 
-    public func city(_ id: String, logger: Logger) async throws -> City? {
-        try await database.read(logger: logger) { client in
+    public func city(_ id: String, reader: UUID? = nil, logger: Logger) async throws -> City? {
+        try await database.read(reader: reader, logger: logger) { client in
             try await Self.cities(
                 try await client.query("SELECT \(unescaped: Self.cityColumns) FROM platform.cities WHERE id = \(id)", logger: logger)
             ).first
@@ -41,16 +42,18 @@ public struct CityRepository: Sendable {
     }
 
     /// Every city (a short list: service areas, not users).
-    public func cities(logger: Logger) async throws -> [City] {
-        try await database.read(logger: logger) { client in
+    public func cities(reader: UUID? = nil, logger: Logger) async throws -> [City] {
+        try await database.read(reader: reader, logger: logger) { client in
             try await Self.cities(
                 try await client.query("SELECT \(unescaped: Self.cityColumns) FROM platform.cities ORDER BY id LIMIT 1000", logger: logger))
         }
     }
 
     /// Locks the city, applies `change` and saves it. The currency is fixed once rules exist.
-    public func update(_ id: String, logger: Logger, _ change: @escaping @Sendable (inout City) throws -> Void) async throws -> City {
-        try await database.transaction(logger: logger) { connection in
+    public func update(_ id: String, writer: UUID? = nil, logger: Logger, _ change: @escaping @Sendable (inout City) throws -> Void)
+        async throws -> City
+    {
+        try await database.transaction(writer: writer, logger: logger) { connection in
             let rows = try await connection.query(
                 "SELECT \(unescaped: Self.cityColumns) FROM platform.cities WHERE id = \(id) FOR UPDATE", logger: logger)
             guard var city = try await Self.cities(rows).first else { throw TripsError.notFound("cities/\(id)") }
@@ -78,8 +81,10 @@ public struct CityRepository: Sendable {
     }
 
     /// The newest revision of a rule, or a given one.
-    public func rule(city: String, vehicleClass: VehicleClass, revision: Int? = nil, logger: Logger) async throws -> PricingRule? {
-        try await database.read(logger: logger) { client in
+    public func rule(city: String, vehicleClass: VehicleClass, revision: Int? = nil, reader: UUID? = nil, logger: Logger)
+        async throws -> PricingRule?
+    {
+        try await database.read(reader: reader, logger: logger) { client in
             let rows =
                 if let revision {
                     try await client.query(
@@ -99,8 +104,8 @@ public struct CityRepository: Sendable {
     }
 
     /// The newest revision of each class's rule in a city.
-    public func rules(city: String, logger: Logger) async throws -> [PricingRule] {
-        try await database.read(logger: logger) { client in
+    public func rules(city: String, reader: UUID? = nil, logger: Logger) async throws -> [PricingRule] {
+        try await database.read(reader: reader, logger: logger) { client in
             try await Self.rules(
                 try await client.query(
                     """
@@ -113,10 +118,10 @@ public struct CityRepository: Sendable {
     /// Writes the next revision of a rule: `change` receives the current revision (nil for the first)
     /// and returns the new amounts. The city row is locked, so concurrent edits serialize.
     public func revise(
-        city cityID: String, vehicleClass: VehicleClass, now: Date, logger: Logger,
+        city cityID: String, vehicleClass: VehicleClass, now: Date, writer: UUID? = nil, logger: Logger,
         _ change: @escaping @Sendable (PricingRule?) throws -> PricingRule.Amounts
     ) async throws -> PricingRule {
-        try await database.transaction(logger: logger) { connection in
+        try await database.transaction(writer: writer, logger: logger) { connection in
             let cities = try await connection.query(
                 "SELECT \(unescaped: Self.cityColumns) FROM platform.cities WHERE id = \(cityID) FOR UPDATE", logger: logger)
             guard let city = try await Self.cities(cities).first else { throw TripsError.notFound("cities/\(cityID)") }
