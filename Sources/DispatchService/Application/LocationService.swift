@@ -45,9 +45,14 @@ struct LocationService: Sendable {
         }
         guard let job else { throw DispatchError.notFound(Names.trip(tripID)) }
         if caller.role == .passenger, caller.userID != job.passengerID { throw DispatchError.notYourResource }
-        guard job.state == "ASSIGNED", let driver = job.assignedDriver,
-            let position = try await drivers.position(driver, logger: logger)
-        else { throw DispatchError.notFound("\(Names.trip(tripID))/driverLocation") }
+        guard job.state == "ASSIGNED", let driver = job.assignedDriver else {
+            throw DispatchError.notFound("\(Names.trip(tripID))/driverLocation")
+        }
+        // The passenger's map polls this: a replica serves it, but a driver who came online a
+        // moment ago may not be there yet, so absence is confirmed on the primary.
+        var found = try await drivers.position(driver, logger: logger)
+        if found == nil { found = try await Database.withPrimaryReads { try await drivers.position(driver, logger: logger) } }
+        guard let position = found else { throw DispatchError.notFound("\(Names.trip(tripID))/driverLocation") }
         return position
     }
 
