@@ -5,8 +5,8 @@ import NIOCore
 import NIOHTTP1
 
 /// Delivery to a subscriber in another process: `POST <base>/v1/inboxes/<subscriber>/events:receive`
-/// with the envelope as the body and a short-lived service token. Any answer but 2xx is a failure
-/// the relay retries.
+/// (one event) or `events:receiveBatch` (several), with a short-lived service token. Any answer but
+/// 2xx is a failure the relay retries; a batch answer names the events the subscriber could not apply.
 public struct HTTPEventTransport: EventTransport {
     let baseURLs: [String: String]
     let tokens: ServiceTokenCache
@@ -24,23 +24,50 @@ public struct HTTPEventTransport: EventTransport {
     public func serves(_ subscriber: String) -> Bool { baseURLs[subscriber] != nil }
 
     public func deliver(_ envelope: EventEnvelope, to subscriber: String) async throws {
+        var request = try await request(subscriber: subscriber, method: "receive", traceID: envelope.traceID)
+        request.body = .bytes(ByteBuffer(data: try envelope.encoded()))
+        _ = try await send(request)
+    }
+
+    /// One request for the whole batch: the per-request cost (connection, token check, request
+    /// handling) is paid once rather than per event.
+    public func deliver(batch: [EventEnvelope], to subscriber: String) async -> [UUID: any Error] {
+        do {
+            // The batch's events come from many requests; the first trace id is as good as any.
+            var request = try await request(subscriber: subscriber, method: "receiveBatch", traceID: batch.first?.traceID)
+            request.body = .bytes(ByteBuffer(data: try EventBatchCoding.encode(batch)))
+            let body = try await send(request)
+            let failed = try EventBatchCoding.decodeFailures(body)
+            return Dictionary(
+                batch.compactMap { envelope in failed[envelope.id].map { (envelope.id, DeliveryRefused(status: 200, body: $0) as any Error) } },
+                uniquingKeysWith: { first, _ in first })
+        } catch {
+            return Dictionary(batch.map { ($0.id, error) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    private func request(subscriber: String, method: String, traceID: String?) async throws -> HTTPClientRequest {
         guard let base = baseURLs[subscriber] else { throw UnknownSubscriber(name: subscriber) }
         let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
-        var request = HTTPClientRequest(url: "\(trimmed)/v1/inboxes/\(subscriber)/events:receive")
+        var request = HTTPClientRequest(url: "\(trimmed)/v1/inboxes/\(subscriber)/events:\(method)")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         // One token per process, reused until shortly before it expires: signing one per event
         // would cost more than the delivery itself.
         request.headers.add(name: "Authorization", value: "Bearer \(try await tokens.token())")
-        if let traceID = envelope.traceID, traceID.count == 32 {
+        if let traceID, traceID.count == 32 {
             request.headers.add(name: "traceparent", value: "00-\(traceID)-\(String(repeating: "0", count: 15))1-01")
         }
-        request.body = .bytes(ByteBuffer(data: try envelope.encoded()))
+        return request
+    }
+
+    private func send(_ request: HTTPClientRequest) async throws -> ByteBuffer {
         let response = try await httpClient.execute(request, timeout: .nanoseconds(timeout.inNanoseconds))
-        let body = try await response.body.collect(upTo: 64 * 1024)
+        let body = try await response.body.collect(upTo: 4 << 20)
         guard (200..<300).contains(response.status.code) else {
             throw DeliveryRefused(status: Int(response.status.code), body: String(buffer: body))
         }
+        return body
     }
 
     /// The user id service tokens of the relay carry.
@@ -69,6 +96,14 @@ public struct RoutingEventTransport: EventTransport {
             try await remote.deliver(envelope, to: subscriber)
         } else {
             try await local.deliver(envelope, to: subscriber)
+        }
+    }
+
+    public func deliver(batch: [EventEnvelope], to subscriber: String) async -> [UUID: any Error] {
+        if remote.serves(subscriber) {
+            await remote.deliver(batch: batch, to: subscriber)
+        } else {
+            await local.deliver(batch: batch, to: subscriber)
         }
     }
 }

@@ -7,8 +7,9 @@ import ServiceLifecycle
 /// Delivers a service's outbox to its subscribers: at least once, in order per aggregate, with any
 /// number of relays running against the same database.
 ///
-/// A relay leases a batch of due deliveries, sends each (concurrently: a batch holds at most one
-/// event per aggregate and subscriber), then records the outcome. A relay that dies mid-batch
+/// A relay leases a batch of due deliveries, sends them to each subscriber in chunks (one exchange
+/// per chunk, chunks concurrently: a batch holds at most one event per aggregate and subscriber),
+/// then records the outcome. A relay that dies mid-batch
 /// loses nothing: its leases expire and another relay sends again, and the subscriber's inbox
 /// makes the repeat harmless. Failures back off exponentially with jitter; after `maxAttempts`
 /// a delivery is parked, which holds back later events of the same aggregate only.
@@ -23,6 +24,8 @@ public struct OutboxRelay: Service {
         /// The publishing service, a metrics dimension.
         public var publisher = "unknown"
         public var batchSize: Int
+        /// The most events sent to a subscriber in one exchange (one HTTP request for a remote subscriber).
+        public var deliveryBatchSize: Int
         public var lease: Duration
         public var pollInterval: Duration
         public var maxAttempts: Int
@@ -30,11 +33,13 @@ public struct OutboxRelay: Service {
         public var maxBackoff: Duration
 
         public init(
-            subscribers: [String], batchSize: Int = 100, lease: Duration = .seconds(30), pollInterval: Duration = .milliseconds(200),
+            subscribers: [String], batchSize: Int = 100, deliveryBatchSize: Int = 100, lease: Duration = .seconds(30),
+            pollInterval: Duration = .milliseconds(200),
             maxAttempts: Int = 10, baseBackoff: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(300)
         ) {
             self.subscribers = subscribers
             self.batchSize = batchSize
+            self.deliveryBatchSize = max(1, deliveryBatchSize)
             self.lease = lease
             self.pollInterval = pollInterval
             self.maxAttempts = maxAttempts
@@ -122,11 +127,17 @@ public struct OutboxRelay: Service {
             logger: logger)
         guard !claims.isEmpty else { return 0 }
         if crashPoints.afterClaim() { throw RelayCrash() }
-        let delivered = try await withThrowingTaskGroup(of: DeliveryStore.Claim?.self) { group in
-            for claim in claims {
-                group.addTask { try await deliver(claim) ? claim : nil }
+        var chunks: [[DeliveryStore.Claim]] = []
+        for (_, ofSubscriber) in Dictionary(grouping: claims, by: \.subscriber) {
+            for start in stride(from: 0, to: ofSubscriber.count, by: configuration.deliveryBatchSize) {
+                chunks.append(Array(ofSubscriber[start..<min(start + configuration.deliveryBatchSize, ofSubscriber.count)]))
             }
-            return try await group.reduce(into: [DeliveryStore.Claim]()) { if let claim = $1 { $0.append(claim) } }
+        }
+        let delivered = try await withThrowingTaskGroup(of: [DeliveryStore.Claim].self) { group in
+            for chunk in chunks {
+                group.addTask { try await deliver(chunk) }
+            }
+            return try await group.reduce(into: [DeliveryStore.Claim]()) { $0 += $1 }
         }
         if crashPoints.afterSend() { throw RelayCrash() }
         // One statement per subscriber records the whole batch's successes.
@@ -138,31 +149,38 @@ public struct OutboxRelay: Service {
         return claims.count
     }
 
-    /// Sends one event; records a failure (retry or park) itself. Returns whether it was delivered.
-    private func deliver(_ claim: DeliveryStore.Claim) async throws -> Bool {
-        var logger = logger
-        logger[metadataKey: "event.id"] = "\(claim.envelope.id)"
-        logger[metadataKey: "event.type"] = "\(claim.envelope.type)"
-        logger[metadataKey: "subscriber"] = "\(claim.subscriber)"
-        if let traceID = claim.envelope.traceID { logger[metadataKey: "trace.id"] = "\(traceID)" }
-        let dimensions = [("publisher", configuration.publisher), ("subscriber", claim.subscriber)]
-        do {
-            try await transport.deliver(claim.envelope, to: claim.subscriber)
-            logger.info("event delivered")
-            return true
-        } catch {
-            let park = claim.attempts >= configuration.maxAttempts
-            try await store.markFailed(
-                claim, owner: owner, error: String(describing: error), retryAfter: backoff(after: claim.attempts), park: park,
-                logger: logger)
-            if park {
-                Counter(label: "curbside_events_parked_total", dimensions: dimensions).increment()
-                logger.error("event parked after \(claim.attempts) attempts", metadata: ["error.message": "\(error)"])
-            } else {
-                Counter(label: "curbside_events_retried_total", dimensions: dimensions).increment()
-                logger.warning("event delivery failed; will retry", metadata: ["error.message": "\(error)", "attempt": "\(claim.attempts)"])
+    /// Sends one subscriber's chunk; records each failure (retry or park) itself. Returns the delivered claims.
+    private func deliver(_ chunk: [DeliveryStore.Claim]) async throws -> [DeliveryStore.Claim] {
+        guard let subscriber = chunk.first?.subscriber else { return [] }
+        let failures = await transport.deliver(batch: chunk.map(\.envelope), to: subscriber)
+        var delivered: [DeliveryStore.Claim] = []
+        for claim in chunk {
+            var logger = logger
+            logger[metadataKey: "event.id"] = "\(claim.envelope.id)"
+            logger[metadataKey: "event.type"] = "\(claim.envelope.type)"
+            logger[metadataKey: "subscriber"] = "\(claim.subscriber)"
+            if let traceID = claim.envelope.traceID { logger[metadataKey: "trace.id"] = "\(traceID)" }
+            guard let error = failures[claim.envelope.id] else {
+                logger.info("event delivered")
+                delivered.append(claim)
+                continue
             }
-            return false
+            try await recordFailure(of: claim, error: error, logger: logger)
+        }
+        return delivered
+    }
+
+    private func recordFailure(of claim: DeliveryStore.Claim, error: any Error, logger: Logger) async throws {
+        let dimensions = [("publisher", configuration.publisher), ("subscriber", claim.subscriber)]
+        let park = claim.attempts >= configuration.maxAttempts
+        try await store.markFailed(
+            claim, owner: owner, error: String(describing: error), retryAfter: backoff(after: claim.attempts), park: park, logger: logger)
+        if park {
+            Counter(label: "curbside_events_parked_total", dimensions: dimensions).increment()
+            logger.error("event parked after \(claim.attempts) attempts", metadata: ["error.message": "\(error)"])
+        } else {
+            Counter(label: "curbside_events_retried_total", dimensions: dimensions).increment()
+            logger.warning("event delivery failed; will retry", metadata: ["error.message": "\(error)", "attempt": "\(claim.attempts)"])
         }
     }
 
