@@ -147,19 +147,22 @@ struct MatchingStore: Sendable {
         async throws -> [Candidate]
     {
         let freshSince = now.addingTimeInterval(-policy.staleAfter)
+        let (x, y) = (job.pickup.longitude, job.pickup.latitude)
         let rows = try await connection.query(
             """
-            WITH pickup AS (
-                SELECT ST_SetSRID(ST_MakePoint(\(job.pickup.longitude), \(job.pickup.latitude)), 4326)::geography AS g)
-            SELECT d.driver_id, ST_Distance(p.position, pickup.g), d.offers_received, d.offers_accepted, d.idle_since
-            FROM platform.driver_positions p JOIN platform.drivers d USING (driver_id), pickup
-            WHERE ST_DWithin(p.position, pickup.g, \(policy.maxRadiusMeters))
+            SELECT d.driver_id, ST_Distance(p.position, ST_SetSRID(ST_MakePoint(\(x), \(y)), 4326)::geography, false),
+                d.offers_received, d.offers_accepted, d.idle_since
+            FROM platform.driver_positions p JOIN platform.drivers d USING (driver_id)
+            -- The point spelled out (not joined from a CTE) lets the GiST index return drivers nearest
+            -- first, so only the first few in the radius are read; sphere distances (false) are
+            -- within 0.3 % of the spheroid's and much cheaper.
+            WHERE ST_DWithin(p.position, ST_SetSRID(ST_MakePoint(\(x), \(y)), 4326)::geography, \(policy.maxRadiusMeters), false)
                 AND d.availability = 'ONLINE' AND d.current_trip IS NULL AND d.vehicle_class = \(job.vehicleClass)
                 AND p.record_time > \(freshSince.postgres)
                 AND NOT (d.driver_id = ANY(\(job.excludedDrivers)))
                 AND NOT EXISTS (SELECT 1 FROM platform.offers o WHERE o.driver_id = d.driver_id AND o.state = 'OPEN')
                 AND NOT EXISTS (SELECT 1 FROM platform.offers o WHERE o.trip_id = \(job.tripID) AND o.driver_id = d.driver_id)
-            ORDER BY p.position <-> pickup.g
+            ORDER BY p.position <-> ST_SetSRID(ST_MakePoint(\(x), \(y)), 4326)::geography
             LIMIT \(limit)
             FOR UPDATE OF d SKIP LOCKED
             """, logger: logger)
