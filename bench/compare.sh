@@ -26,6 +26,9 @@ fi
 "$VENV/bin/pip" install -q -r bench/reference-fastapi/requirements.txt >&2
 
 psql -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS reference" -c "CREATE DATABASE reference" >&2
+# The same per-database settings `curbside db bootstrap` gives Curbside's databases.
+psql -q -v ON_ERROR_STOP=1 -d postgres -c "ALTER DATABASE reference SET jit = off" \
+    -c "ALTER DATABASE reference SET max_parallel_workers_per_gather = 0" >&2
 psql -q -v ON_ERROR_STOP=1 -d reference -f bench/reference-fastapi/schema.sql >&2
 # The same drivers, where Curbside's benchmark left them; record times pushed back so that every
 # ping of the workloads is newer (as for Curbside, whose seeded positions are 90 s old).

@@ -47,6 +47,16 @@ import Testing
         (error as? PSQLError)?.serverInfo?[.sqlState] == "42501"
     }
 
+    @Test(arguments: ServiceName.allCases)
+    func everyServiceDatabaseRunsWithoutJITOrParallelGathers(_ service: ServiceName) async throws {
+        try await connect(service, as: .platform) { connection in
+            for (setting, expected) in [("jit", "off"), ("max_parallel_workers_per_gather", "0")] {
+                let rows = try await connection.query(PostgresQuery(unsafeSQL: "SHOW \(setting)"), logger: logger)
+                for try await value in rows.decode(String.self) { #expect(value == expected, "\(service) \(setting)") }
+            }
+        }
+    }
+
     @Test func theDriverRoleUsesTheDriverSchemaButNotThePassengerSchema() async throws {
         let (driverTable, passengerTable) = try await makeTables()
         try await connect(.trips, as: .driver) { connection in

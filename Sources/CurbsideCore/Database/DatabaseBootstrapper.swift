@@ -76,6 +76,12 @@ public struct DatabaseBootstrapper: Sendable {
         } else {
             try await run("ALTER DATABASE \(service.rawValue) SET search_path = platform", on: connection)
         }
+        // Short OLTP queries: compiling one with JIT (PostgreSQL 15's default above a cost threshold
+        // that the nearby search crosses) took longer than running it, and a parallel gather costs
+        // more to start than these queries take. Measured: BENCHMARKS.md. An operator can still
+        // override either per database or role.
+        try await run("ALTER DATABASE \(service.rawValue) SET jit = off", on: connection)
+        try await run("ALTER DATABASE \(service.rawValue) SET max_parallel_workers_per_gather = 0", on: connection)
         for (schema, roles) in access {
             let grantees = roles.joined(separator: ", ")
             try await run("CREATE SCHEMA IF NOT EXISTS \(schema) AUTHORIZATION \(owner)", on: connection)
