@@ -156,7 +156,9 @@ struct MatchingStore: Sendable {
             -- The point spelled out (not joined from a CTE) lets the GiST index return drivers nearest
             -- first, so only the first few in the radius are read; sphere distances (false) are
             -- within 0.3 % of the spheroid's and much cheaper.
-            WHERE ST_DWithin(p.position, ST_SetSRID(ST_MakePoint(\(x), \(y)), 4326)::geography, \(policy.maxRadiusMeters), false)
+            WHERE p.available AND p.vehicle_class = \(job.vehicleClass)
+                AND ST_DWithin(p.position, ST_SetSRID(ST_MakePoint(\(x), \(y)), 4326)::geography, \(policy.maxRadiusMeters), false)
+                -- Re-checked on the locked `drivers` row: the copy in `driver_positions` may be a commit behind.
                 AND d.availability = 'ONLINE' AND d.current_trip IS NULL AND d.vehicle_class = \(job.vehicleClass)
                 AND p.record_time > \(freshSince.postgres)
                 AND NOT (d.driver_id = ANY(\(job.excludedDrivers)))
