@@ -141,6 +141,10 @@ struct MatchingStore: Sendable {
             logger: logger)
     }
 
+    /// How many of the nearest available drivers matching considers: enough that drivers busy with
+    /// another offer, excluded or locked by another instance rarely leave too few.
+    static let nearestConsidered = 200
+
     /// Available drivers of the job's class within the largest radius step, nearest first, locked so
     /// that no other instance offers them anything meanwhile (locked ones are skipped, not awaited).
     func candidates(for job: JobRecord, policy: MatchingPolicy, now: Date, limit: Int, on connection: PostgresConnection, logger: Logger)
@@ -150,21 +154,25 @@ struct MatchingStore: Sendable {
         let (x, y) = (job.pickup.longitude, job.pickup.latitude)
         let rows = try await connection.query(
             """
-            SELECT d.driver_id, ST_Distance(p.position, ST_SetSRID(ST_MakePoint(\(x), \(y)), 4326)::geography, false),
-                d.offers_received, d.offers_accepted, d.idle_since
-            FROM platform.driver_positions p JOIN platform.drivers d USING (driver_id)
-            -- The point spelled out (not joined from a CTE) lets the GiST index return drivers nearest
-            -- first, so only the first few in the radius are read; sphere distances (false) are
-            -- within 0.3 % of the spheroid's and much cheaper.
-            WHERE p.available AND p.vehicle_class = \(job.vehicleClass)
-                AND ST_DWithin(p.position, ST_SetSRID(ST_MakePoint(\(x), \(y)), 4326)::geography, \(policy.maxRadiusMeters), false)
-                -- Re-checked on the locked `drivers` row: the copy in `driver_positions` may be a commit behind.
+            WITH nearest AS MATERIALIZED (
+                -- The partial GiST index (available drivers only) walked nearest first, stopping after
+                -- a fixed number: no driver further away can rank higher. Sphere distances, within
+                -- 0.3 % of the spheroid's.
+                SELECT p.driver_id, p.position <-> ST_SetSRID(ST_MakePoint(\(x), \(y)), 4326)::geography AS distance
+                FROM platform.driver_positions p
+                WHERE p.available AND p.vehicle_class = \(job.vehicleClass) AND p.record_time > \(freshSince.postgres)
+                ORDER BY p.position <-> ST_SetSRID(ST_MakePoint(\(x), \(y)), 4326)::geography
+                LIMIT \(Self.nearestConsidered)
+            )
+            SELECT d.driver_id, n.distance, d.offers_received, d.offers_accepted, d.idle_since
+            FROM nearest n JOIN platform.drivers d USING (driver_id)
+            -- Re-checked on the locked `drivers` row: the copy in `driver_positions` may be a commit behind.
+            WHERE n.distance <= \(policy.maxRadiusMeters)
                 AND d.availability = 'ONLINE' AND d.current_trip IS NULL AND d.vehicle_class = \(job.vehicleClass)
-                AND p.record_time > \(freshSince.postgres)
                 AND NOT (d.driver_id = ANY(\(job.excludedDrivers)))
                 AND NOT EXISTS (SELECT 1 FROM platform.offers o WHERE o.driver_id = d.driver_id AND o.state = 'OPEN')
                 AND NOT EXISTS (SELECT 1 FROM platform.offers o WHERE o.trip_id = \(job.tripID) AND o.driver_id = d.driver_id)
-            ORDER BY p.position <-> ST_SetSRID(ST_MakePoint(\(x), \(y)), 4326)::geography
+            ORDER BY n.distance
             LIMIT \(limit)
             FOR UPDATE OF d SKIP LOCKED
             """, logger: logger)
