@@ -10,7 +10,10 @@ import Users
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the APIs (every service in one process by default).",
-        discussion: "Stops gracefully on SIGINT or SIGTERM: in-flight requests finish, then pools close.")
+        discussion: """
+            Stops gracefully on SIGINT or SIGTERM: in-flight requests finish, then pools close. What is still \
+            running after CURBSIDE_HTTP_SHUTDOWN_GRACE_SECONDS (default 25) is cancelled.
+            """)
 
     @OptionGroup var common: CommonOptions
 
@@ -43,7 +46,7 @@ struct Serve: AsyncParsableCommand {
             platform: platform, modules: modules, extraServices: shipper.map { [$0] } ?? [])
         logger.info(
             "serving", metadata: ["services": "\(modules.map(\.name.rawValue).joined(separator: ","))", "port": "\(settings.http.port)"])
-        try await app.runService()
+        try await PlatformApplication.serviceGroup(running: app, settings: settings, logger: logger).run()
         logger.info("stopped")
     }
 }

@@ -15,6 +15,8 @@ public struct PlatformSettings: Sendable {
         public var bodyTimeout: Duration
         /// Believe `X-Forwarded-For` (only behind a load balancer that sets it).
         public var trustForwardedFor: Bool
+        /// How long a graceful stop may take before whatever is still running is cancelled.
+        public var shutdownGrace: Duration = .seconds(25)
     }
 
     public struct Database: Sendable {
@@ -90,7 +92,8 @@ public struct PlatformSettings: Sendable {
             port: config.int(forKey: "http.port", default: 8080),
             maxBodyBytes: config.int(forKey: "http.max_body_bytes", default: 1 << 20),
             bodyTimeout: .seconds(config.int(forKey: "http.body_timeout_seconds", default: 10)),
-            trustForwardedFor: config.bool(forKey: "http.trust_forwarded_for", default: false)
+            trustForwardedFor: config.bool(forKey: "http.trust_forwarded_for", default: false),
+            shutdownGrace: .seconds(config.int(forKey: "http.shutdown_grace_seconds", default: 25))
         )
 
         let ownURL = "http://\(http.host == "0.0.0.0" ? "127.0.0.1" : http.host):\(http.port)"

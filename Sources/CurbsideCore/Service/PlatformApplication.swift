@@ -55,6 +55,20 @@ public enum PlatformApplication {
         return app
     }
 
+    /// The group `curbside serve` runs: stops gracefully on SIGTERM/SIGINT, and a stop always ends.
+    /// What has not finished within `settings.http.shutdownGrace` is cancelled, and whatever ignores
+    /// cancellation for 5 s more ends the process (an orchestrator would kill it anyway, but later
+    /// and without a word on what hung).
+    public static func serviceGroup(
+        running app: some Service, settings: PlatformSettings, logger: Logger, stopsOnSignals: Bool = true
+    ) -> ServiceGroup {
+        var group = ServiceGroupConfiguration(
+            services: [.init(service: app)], gracefulShutdownSignals: stopsOnSignals ? [.sigterm, .sigint] : [], logger: logger)
+        group.maximumGracefulShutdownDuration = settings.http.shutdownGrace
+        group.maximumCancellationDuration = .seconds(5)
+        return ServiceGroup(configuration: group)
+    }
+
     /// The module's outbox relay and, when routed, its analytics exporter.
     public static func eventServices(for module: any ServiceModule, platform: Platform) -> [any Service] {
         let settings = platform.settings.events
