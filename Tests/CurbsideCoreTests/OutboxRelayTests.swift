@@ -81,7 +81,7 @@ struct SpreadTransport: EventTransport {
     /// A publisher database (outbox) and a subscriber database (inbox and the applied effects).
     func databases() async throws -> (publisher: ScratchDatabase, subscriber: ScratchDatabase) {
         let publisher = try await ScratchDatabase.create(settings: settings, logger: logger)
-        try await publisher.run(OutboxSchema.createOutbox + OutboxSchema.addDelivery, logger: logger)
+        try await publisher.run(OutboxSchema.createOutbox + OutboxSchema.addDelivery + OutboxSchema.addRetention, logger: logger)
         let subscriber = try await ScratchDatabase.create(settings: settings, logger: logger)
         try await subscriber.run(
             OutboxSchema.createOutbox + OutboxSchema.addDelivery
@@ -303,6 +303,41 @@ struct SpreadTransport: EventTransport {
             }
             #expect(delivered)
             #expect(try await applied(subscriber).map(\.1) == ["woken"])
+        }
+    }
+
+    @Test func retentionDeletesOnlyOldEventsThatEverySubscriberReceived() async throws {
+        let (publisherDB, subscriberDB) = try await databases()
+        let publisher = publisherDB.client(logger: logger)
+        let subscriber = subscriberDB.client(logger: logger)
+        try await withRunningClients([publisher, subscriber]) {
+            try await publish(["old-done", "old-stuck", "young"], count: 2, on: publisher)
+            let receiver = RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger)
+            receiver.failures.withLockedValue { $0["old-stuck"] = -1 }
+            let relay = relay(publisher, SpreadTransport(receivers: [receiver]), maxAttempts: 2)
+            for _ in 0..<20 {
+                _ = try await relay.runOnce()
+                try await Task.sleep(for: .milliseconds(30))
+            }
+            try await publisher.query(
+                "UPDATE platform.outbox SET occurred_at = now() - interval '2 hours' WHERE aggregateid IN ('old-done', 'old-stuck')",
+                logger: logger)
+
+            let retention = OutboxRetention(client: publisher, retention: .seconds(3600), logger: logger)
+            #expect(try await retention.runOnce() == 2)
+            #expect(try await retention.runOnce() == 0)
+            var left: [String: Int] = [:]
+            for try await (aggregate, events) in try await publisher.query(
+                "SELECT aggregateid, count(*)::int FROM platform.outbox GROUP BY aggregateid", logger: logger
+            ).decode((String, Int).self) {
+                left[aggregate] = events
+            }
+            // Parked for a subscriber: kept whatever its age. Recent: kept although delivered.
+            #expect(left == ["old-stuck": 2, "young": 2])
+            let orphans = try await publisher.query(
+                "SELECT count(*)::int FROM platform.outbox_deliveries d WHERE NOT EXISTS (SELECT 1 FROM platform.outbox o WHERE o.id = d.event_id)",
+                logger: logger)
+            for try await count in orphans.decode(Int.self) { #expect(count == 0) }
         }
     }
 }

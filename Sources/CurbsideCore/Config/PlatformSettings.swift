@@ -66,6 +66,8 @@ public struct PlatformSettings: Sendable {
         public var exportDirectory: String
         public var exportMaxEventsPerFile: Int
         public var exportMaxAge: Duration
+        /// Events every subscriber has received are deleted this long after they happened.
+        public var retention: Duration = .seconds(3600)
     }
 
     public var http: HTTP
@@ -147,7 +149,8 @@ public struct PlatformSettings: Sendable {
             lease: .seconds(config.int(forKey: "events.lease_seconds", default: 30)),
             exportDirectory: config.string(forKey: "events.export_dir", default: ".local/analytics"),
             exportMaxEventsPerFile: config.int(forKey: "events.export_max_events", default: 10_000),
-            exportMaxAge: .seconds(config.int(forKey: "events.export_max_age_seconds", default: 60))
+            exportMaxAge: .seconds(config.int(forKey: "events.export_max_age_seconds", default: 60)),
+            retention: .seconds(60 * config.int(forKey: "events.retention_minutes", default: 60))
         )
 
         let level = config.string(forKey: "log.level", default: "info")

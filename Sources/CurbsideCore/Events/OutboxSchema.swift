@@ -60,4 +60,11 @@ public enum OutboxSchema {
             PRIMARY KEY (consumer, event_id)
         );
         """
+
+    /// Indexes the retention job needs: old events by time, and deliveries by event (the job's
+    /// "all delivered?" check and the cascade). A migration of its own in every service; never edit.
+    public static let addRetention = """
+        CREATE INDEX outbox_occurred_at ON platform.outbox (occurred_at);
+        CREATE INDEX outbox_deliveries_event ON platform.outbox_deliveries (event_id);
+        """
 }

@@ -69,7 +69,7 @@ public enum PlatformApplication {
         return ServiceGroup(configuration: group)
     }
 
-    /// The module's outbox relay and, when routed, its analytics exporter.
+    /// The module's outbox relay, its retention job and, when routed, its analytics exporter.
     public static func eventServices(for module: any ServiceModule, platform: Platform) -> [any Service] {
         let settings = platform.settings.events
         let outbox = module.databases.platform.primary
@@ -91,6 +91,7 @@ public enum PlatformApplication {
                 store: DeliveryStore(client: outbox), transport: platform.events, configuration: configuration, logger: logger,
                 notifications: notifications),
         ]
+        services.append(OutboxRetention(client: outbox, retention: settings.retention, logger: logger))
         if module.eventRouting.allSubscribers.contains(EventRouting.analytics) {
             services.append(
                 AnalyticsExporter(

@@ -143,5 +143,6 @@ enum DispatchMigrations {
             CREATE TRIGGER driver_positions_take_availability BEFORE INSERT ON platform.driver_positions
                 FOR EACH ROW EXECUTE FUNCTION platform.take_driver_availability_for_position();
             """),
+        Migration(5, "event_retention", OutboxSchema.addRetention),
     ]
 }

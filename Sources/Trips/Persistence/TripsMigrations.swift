@@ -102,5 +102,6 @@ enum TripsMigrations {
             """ + "\n" + OutboxSchema.createOutbox + "\n" + IdempotencyKeys.migrationSQL
         ),
         Migration(2, "event_delivery", OutboxSchema.addDelivery),
+        Migration(3, "event_retention", OutboxSchema.addRetention),
     ]
 }

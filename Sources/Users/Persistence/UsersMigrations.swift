@@ -110,5 +110,6 @@ enum UsersMigrations {
             """ + "\n" + IdempotencyKeys.migrationSQL
         ),
         Migration(2, "event_delivery", OutboxSchema.addDelivery),
+        Migration(3, "event_retention", OutboxSchema.addRetention),
     ]
 }
