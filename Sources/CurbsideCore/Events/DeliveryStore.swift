@@ -27,15 +27,24 @@ public struct DeliveryStore: Sendable {
     public func claim(subscribers: [String], owner: UUID, lease: Duration, limit: Int, logger: Logger) async throws -> [Claim] {
         let rows = try await client.query(
             """
-            WITH heads AS (
+            WITH RECURSIVE heads AS (
                 -- Each aggregate's earliest undelivered event: the only one of that aggregate that
-                -- may be in flight. (One pass over the backlog; a per-row "no earlier undelivered"
-                -- anti-join grew with the square of the backlog per aggregate.)
-                SELECT DISTINCT ON (h.subscriber, h.aggregate_key) h.subscriber, h.event_id, h.seq, h.state,
-                       h.next_attempt_at, h.lease_until
-                FROM platform.outbox_deliveries h
-                WHERE h.state <> 'DELIVERED' AND h.subscriber = ANY(\(subscribers)::text[])
-                ORDER BY h.subscriber, h.aggregate_key, h.seq
+                -- may be in flight. A skip scan over the partial index of undelivered deliveries:
+                -- one index probe per aggregate with a backlog, per subscriber, whatever the planner
+                -- believes about the table (it chose to scan every delivered row when statistics lagged).
+                SELECT first.* FROM unnest(\(subscribers)::text[]) AS s(name) CROSS JOIN LATERAL (
+                    SELECT h.subscriber, h.aggregate_key, h.event_id, h.seq, h.state, h.next_attempt_at, h.lease_until
+                    FROM platform.outbox_deliveries h
+                    WHERE h.subscriber = s.name AND h.state <> 'DELIVERED'
+                    ORDER BY h.aggregate_key, h.seq LIMIT 1
+                ) first
+                UNION ALL
+                SELECT next.* FROM heads p CROSS JOIN LATERAL (
+                    SELECT h.subscriber, h.aggregate_key, h.event_id, h.seq, h.state, h.next_attempt_at, h.lease_until
+                    FROM platform.outbox_deliveries h
+                    WHERE h.subscriber = p.subscriber AND h.state <> 'DELIVERED' AND h.aggregate_key > p.aggregate_key
+                    ORDER BY h.aggregate_key, h.seq LIMIT 1
+                ) next
             ), candidates AS (
                 -- A parked head, or one leased by a live relay, holds its aggregate back.
                 SELECT subscriber, event_id FROM heads
