@@ -71,6 +71,11 @@ public enum EventBatch {
         }
     }
 
+    /// Every event of `batch` failed with `error` (the batch never reached its subscriber).
+    public static func allFailed(_ batch: [EventEnvelope], with error: any Error) -> [UUID: any Error] {
+        Dictionary(batch.map { ($0.id, error) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// An event not attempted because an earlier event of its aggregate in the same batch failed.
     public struct HeldBack: Error, CustomStringConvertible {
         public let behind: UUID
@@ -103,7 +108,7 @@ public final class InProcessEventTransport: EventTransport {
         do {
             return try await receiver(subscriber).receive(batch: batch)
         } catch {
-            return Dictionary(batch.map { ($0.id, error) }, uniquingKeysWith: { first, _ in first })
+            return EventBatch.allFailed(batch, with: error)
         }
     }
 

@@ -39,10 +39,10 @@ public struct HTTPEventTransport: EventTransport {
             let body = try await send(request)
             let failed = try EventBatchCoding.decodeFailures(body)
             return Dictionary(
-                batch.compactMap { envelope in failed[envelope.id].map { (envelope.id, DeliveryRefused(status: 200, body: $0) as any Error) } },
+                batch.compactMap { envelope in failed[envelope.id].map { (envelope.id, EventNotApplied(message: $0) as any Error) } },
                 uniquingKeysWith: { first, _ in first })
         } catch {
-            return Dictionary(batch.map { ($0.id, error) }, uniquingKeysWith: { first, _ in first })
+            return EventBatch.allFailed(batch, with: error)
         }
     }
 
@@ -79,6 +79,12 @@ public struct DeliveryRefused: Error, CustomStringConvertible {
     public let status: Int
     public let body: String
     public var description: String { "subscriber answered \(status): \(body.prefix(300))" }
+}
+
+/// The subscriber took the batch but reported that it could not apply this event.
+public struct EventNotApplied: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { "the subscriber could not apply the event: \(message.prefix(300))" }
 }
 
 /// Routes each delivery to the in-process receiver or, for subscribers configured with a URL, over HTTP.
