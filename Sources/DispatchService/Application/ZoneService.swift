@@ -30,8 +30,38 @@ struct ZoneService: Sendable {
         let supply = try await drivers.nearby(
             point, radiusMeters: supplyRadiusMeters, vehicleClass: vehicleClass, freshSince: now.addingTimeInterval(-policy.staleAfter),
             limit: 1, logger: logger)
+        let multiplier: Int
+        // Most lookups find the zone's surge recent enough: read it without a lock, so that
+        // estimates in one zone do not queue behind each other. Only a due update locks the row.
+        if let stored = try await storedSurge(zone: zone, vehicleClass: vehicleClass, logger: logger),
+            now.timeIntervalSince(stored.updateTime) < surgeUpdateInterval
+        {
+            multiplier = surge.bounded(stored.hundredths)
+        } else {
+            multiplier = try await updateSurge(zone: zone, vehicleClass: vehicleClass, supply: supply.count, now: now, logger: logger)
+        }
+        return Conditions(
+            zone: "zones/\(zone)", surgeHundredths: multiplier, availableDrivers: supply.count,
+            pickupEtaSeconds: supply.drivers.first.map { policy.pickupEtaSeconds(distanceMeters: $0.distanceMeters) })
+    }
+
+    private func storedSurge(zone: String, vehicleClass: String, logger: Logger) async throws -> (hundredths: Int, updateTime: Date)? {
+        try await database.readPrimary { client in
+            let rows = try await client.query(
+                """
+                SELECT multiplier_hundredths, update_time FROM platform.zone_surge
+                WHERE zone = \(zone) AND vehicle_class = \(vehicleClass)
+                """, logger: logger)
+            for try await row in rows.decode((Int, Date).self) { return row }
+            return nil
+        }
+    }
+
+    /// Recomputes the zone's surge from demand and `supply`, smoothed against the stored value,
+    /// unless another instance updated it meanwhile (the row lock serializes updaters).
+    private func updateSurge(zone: String, vehicleClass: String, supply: Int, now: Date, logger: Logger) async throws -> Int {
         let windowStart = now.addingTimeInterval(-TimeInterval(surge.windowSeconds))
-        let multiplier = try await database.transaction(logger: logger) { connection in
+        return try await database.transaction(logger: logger) { connection in
             let demandRows = try await connection.query(
                 """
                 SELECT count(*) FROM platform.jobs
@@ -47,7 +77,7 @@ struct ZoneService: Sendable {
             var previous: (Int, Date)?
             for try await row in previousRows.decode((Int, Date).self) { previous = row }
             if let previous, now.timeIntervalSince(previous.1) < surgeUpdateInterval { return surge.bounded(previous.0) }
-            let value = surge.smoothed(previous: previous?.0, raw: surge.raw(openRequests: demand, availableDrivers: supply.count))
+            let value = surge.smoothed(previous: previous?.0, raw: surge.raw(openRequests: demand, availableDrivers: supply))
             try await connection.query(
                 """
                 INSERT INTO platform.zone_surge (zone, vehicle_class, multiplier_hundredths, update_time)
@@ -57,8 +87,5 @@ struct ZoneService: Sendable {
                 """, logger: logger)
             return value
         }
-        return Conditions(
-            zone: "zones/\(zone)", surgeHundredths: multiplier, availableDrivers: supply.count,
-            pickupEtaSeconds: supply.drivers.first.map { policy.pickupEtaSeconds(distanceMeters: $0.distanceMeters) })
     }
 }
