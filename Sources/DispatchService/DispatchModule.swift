@@ -67,7 +67,9 @@ public struct DispatchModule: ServiceModule {
             ? BatchMatcher(database: database, store: store, matcher: matcher, clock: clock, logger: logger) : nil
         api = DispatchAPI(
             availability: availability,
-            locations: LocationService(drivers: driverStore, database: database, store: store, policy: settings.matching, clock: clock),
+            locations: LocationService(
+                drivers: driverStore, writer: LocationWriter(database: database, logger: logger), database: database, store: store,
+                policy: settings.matching, clock: clock),
             offers: OfferService(database: database, store: store, drivers: driverStore, matcher: matcher, clock: clock),
             zones: ZoneService(
                 database: database, drivers: driverStore, grid: grid, surge: settings.surge, policy: settings.matching, clock: clock))

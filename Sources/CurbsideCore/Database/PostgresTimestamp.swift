@@ -8,13 +8,14 @@ import PostgresNIO
 /// as whole milliseconds may be stored one microsecond early, and a page cursor parsed from text may
 /// bind a microsecond off the row it came from, which would repeat or skip an item. Rounding makes
 /// the stored and compared values exact.
-public struct PostgresTimestamp: PostgresNonThrowingEncodable, Sendable {
+public struct PostgresTimestamp: PostgresNonThrowingEncodable, PostgresArrayEncodable, Sendable {
     public let date: Date
 
     public init(_ date: Date) { self.date = date }
 
     public static var psqlType: PostgresDataType { .timestamptz }
     public static var psqlFormat: PostgresFormat { .binary }
+    public static var psqlArrayType: PostgresDataType { .timestamptzArray }
 
     public func encode<JSONEncoder: PostgresJSONEncoder>(
         into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>

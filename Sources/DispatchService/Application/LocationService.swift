@@ -5,6 +5,7 @@ import Logging
 /// Location reports, positions, nearby search and trip trails.
 struct LocationService: Sendable {
     let drivers: DriverStore
+    let writer: LocationWriter
     let database: Database
     let store: MatchingStore
     let policy: MatchingPolicy
@@ -20,7 +21,7 @@ struct LocationService: Sendable {
         let report = try LocationReport.validated(
             latitude: latitude, longitude: longitude, accuracyMeters: accuracyMeters, headingDegrees: headingDegrees,
             speedMetersPerSecond: speedMetersPerSecond, recordTime: recordTime, now: now)
-        guard let kept = try await drivers.record(driverID, report, now: now, logger: logger) else {
+        guard let kept = try await writer.record(driverID, report, now: now) else {
             throw DispatchError.driverNotOnline
         }
         return kept

@@ -69,37 +69,6 @@ struct DriverStore: Sendable {
             logger: logger)
     }
 
-    /// Keeps `report` unless a newer one is kept already; appends it to the trail of the driver's trip.
-    /// Returns `nil` when the driver has no row (never went online), else whether the report was kept.
-    func record(_ id: UUID, _ report: LocationReport, now: Date, logger: Logger) async throws -> Bool? {
-        let c = report.coordinate
-        return try await database.readPrimary { client in
-            // One statement, one round trip: update if newer, then trail the trip (if any) from the same row.
-            let rows = try await client.query(
-                """
-                WITH updated AS (
-                    UPDATE platform.driver_positions SET
-                        position = ST_SetSRID(ST_MakePoint(\(c.longitude), \(c.latitude)), 4326)::geography,
-                        latitude = \(c.latitude), longitude = \(c.longitude), accuracy_meters = \(report.accuracyMeters),
-                        heading_degrees = \(report.headingDegrees), speed_meters_per_second = \(report.speedMetersPerSecond),
-                        record_time = \(report.recordTime.postgres), receive_time = \(now.postgres)
-                    WHERE driver_id = \(id) AND record_time < \(report.recordTime.postgres)
-                    RETURNING driver_id
-                ), trail AS (
-                    INSERT INTO platform.trail_points (trip_id, driver_id, record_time, latitude, longitude)
-                    SELECT d.current_trip, d.driver_id, \(report.recordTime.postgres), \(c.latitude), \(c.longitude)
-                    FROM updated JOIN platform.drivers d USING (driver_id) WHERE d.current_trip IS NOT NULL
-                    ON CONFLICT DO NOTHING
-                )
-                SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM platform.driver_positions WHERE driver_id = \(id))
-                """, logger: logger)
-            for try await (updated, exists) in rows.decode((Int, Int).self) {
-                return exists == 0 ? nil : updated > 0
-            }
-            return nil
-        }
-    }
-
     func position(_ id: UUID, logger: Logger) async throws -> PositionRecord? {
         try await database.read(logger: logger) { client in
             let rows = try await client.query(

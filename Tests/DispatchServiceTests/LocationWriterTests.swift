@@ -1,0 +1,85 @@
+import CurbsideCore
+import CurbsideTesting
+import Foundation
+import Testing
+
+@testable import DispatchService
+
+/// Location reports written in groups (`LocationWriter`): a batch gives each report the answer it
+/// would have had alone, and concurrent reports through the API all land.
+@Suite struct LocationWriterTests {
+    @Test func aBatchAnswersEachReportAsIfWrittenAlone() async throws {
+        try await DispatchTestPlatform.withModule { api, module in
+            let area = DispatchTestPlatform.randomArea()
+            let (moving, onTrip, neverOnline) = (UUID(), UUID(), UUID())
+            try await api.goOnline(moving, at: area)
+            try await api.goOnline(onTrip, at: area.north(300))
+            let trip = UUID()
+            #expect(
+                try await module.count(
+                    """
+                    WITH assigned AS (UPDATE platform.drivers SET current_trip = '\(trip.uuidString.lowercased())'
+                        WHERE driver_id = '\(onTrip.uuidString.lowercased())' RETURNING 1) SELECT count(*)::int8 FROM assigned
+                    """) == 1)
+
+            // Going online recorded a position at the time of the call: these reports are newer.
+            let now = Date()
+            func entry(_ driver: UUID, _ point: Coordinate, _ second: TimeInterval) throws -> LocationWriter.Entry {
+                let report = try LocationReport.validated(
+                    latitude: point.latitude, longitude: point.longitude, accuracyMeters: second == 3 ? 5 : nil, headingDegrees: nil,
+                    speedMetersPerSecond: nil, recordTime: now.addingTimeInterval(second), now: now)
+                return LocationWriter.Entry(driverID: driver, report: report, receiveTime: now)
+            }
+            let entries = [
+                try entry(moving, area.north(10), 1),  // superseded by the newer one later in the batch
+                try entry(moving, area.north(20), 3),  // kept
+                try entry(moving, area.north(30), 2),  // older than the kept one
+                try entry(neverOnline, area, 1),
+                try entry(onTrip, area.north(310), 1),
+            ]
+            let outcomes = try await LocationWriter.write(entries, database: module.databases.platform, logger: TestEnvironment.logger)
+            #expect(outcomes == [false, true, false, nil, true])
+
+            let position = try await api.call(
+                .get, "/v1/drivers/\(moving.uuidString.lowercased())/location", token: try await api.driverToken(moving))
+            let latitude = try #require((position["location"] as? [String: Any])?["latitude"] as? Double)
+            #expect(abs(latitude - area.north(20).latitude) < 1e-9)
+            #expect(position["accuracyMeters"] as? Double == 5)
+            #expect(
+                try await module.count(
+                    "SELECT count(*)::int8 FROM platform.trail_points WHERE trip_id = '\(trip.uuidString.lowercased())'") == 1)
+            // The same batch again: nothing is newer than what is stored.
+            let again = try await LocationWriter.write(entries, database: module.databases.platform, logger: TestEnvironment.logger)
+            #expect(again == [false, false, false, nil, false])
+        }
+    }
+
+    @Test func concurrentReportsFromManyDriversAllLandWithTheNewestKept() async throws {
+        try await DispatchTestPlatform.withModule { api, module in
+            let area = DispatchTestPlatform.randomArea()
+            let drivers = (0..<20).map { _ in UUID() }
+            for driver in drivers { try await api.goOnline(driver, at: area) }
+            let start = Date()
+            // Five reports per driver, all at once and in no particular order.
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { tasks in
+                for driver in drivers {
+                    for step in (0..<5).shuffled() {
+                        tasks.addTask {
+                            try await api.report(driver, at: area.north(Double(step) * 10), time: start.addingTimeInterval(Double(step) / 2)).status
+                        }
+                    }
+                }
+                return try await tasks.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.count == 100 && statuses.allSatisfy { $0 == 200 })
+            let newest = start.addingTimeInterval(2)
+            #expect(
+                try await module.count(
+                    """
+                    SELECT count(*)::int8 FROM platform.driver_positions
+                    WHERE driver_id IN (\(drivers.map { "'\($0.uuidString.lowercased())'" }.joined(separator: ",")))
+                        AND abs(extract(epoch FROM record_time) - \(newest.timeIntervalSince1970)) < 0.001
+                    """) == 20)
+        }
+    }
+}
