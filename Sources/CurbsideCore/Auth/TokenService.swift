@@ -11,6 +11,7 @@ public struct TokenService: AccessTokenVerifier {
     let signingKeyID: String
     let issuer: String
     public let accessTokenLifetime: Duration
+    let verified = VerifiedTokenCache()
 
     public init(store: SigningKeyStore, issuer: String, accessTokenLifetime: Duration) async {
         let keys = JWTKeyCollection()
@@ -31,6 +32,8 @@ public struct TokenService: AccessTokenVerifier {
     }
 
     public func verify(bearerToken: String) async throws -> Principal {
+        let key = VerifiedTokenCache.key(bearerToken)
+        if let principal = verified.principal(for: key, now: Date()) { return principal }
         let claims: AccessTokenClaims
         do {
             claims = try await keys.verify(bearerToken, as: AccessTokenClaims.self)
@@ -44,6 +47,9 @@ public struct TokenService: AccessTokenVerifier {
         else {
             throw AIPError.unauthenticated("the access token is not valid", reason: "INVALID_TOKEN")
         }
-        return Principal(userID: userID, role: role, sessionID: claims.sessionID.flatMap(UUID.init(uuidString:)))
+        let principal = Principal(userID: userID, role: role, sessionID: claims.sessionID.flatMap(UUID.init(uuidString:)))
+        verified.insert(
+            .init(principal: principal, notBefore: claims.notBefore.value, expiration: claims.expiration.value), for: key, now: Date())
+        return principal
     }
 }

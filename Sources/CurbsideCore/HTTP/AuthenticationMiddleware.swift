@@ -41,7 +41,8 @@ public struct AuthenticationMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
             throw .unauthenticated("the Authorization header must be 'Bearer <access token>'", reason: "INVALID_TOKEN")
         }
-        return String(parts[1]).trimmingCharacters(in: .whitespaces)
+        // Not Foundation's trimming: it bridges through NSString, a measurable cost on every request.
+        return String(parts[1].trimmingSpacesAndTabs())
     }
 }
 

@@ -55,7 +55,7 @@ public struct RequestLimitsMiddleware: RouterMiddleware {
 
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingSpacesAndTabs().lowercased() }
         return mediaType == "application/json"
     }
 }
