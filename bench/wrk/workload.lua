@@ -71,6 +71,18 @@ function request()
   return wrk.format("GET", string.format("/v1/nearbyDrivers?latitude=%.6f&longitude=%.6f&radiusMeters=2000", lat, lng), headers)
 end
 
+-- BENCH_RATE (requests/s over all connections, BENCH_CONNECTIONS of them) paces each connection:
+-- a random pause with the right mean between its requests, so the load is steady rather than
+-- bursts in step. Each request's latency is still measured from when it was sent.
+local rate = tonumber(os.getenv("BENCH_RATE") or "0")
+local connections = tonumber(os.getenv("BENCH_CONNECTIONS") or "64")
+if rate > 0 then
+  function delay()
+    local mean_ms = connections / rate * 1000
+    return math.floor(mean_ms * (0.5 + math.random()))
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   local seconds = summary.duration / 1e6

@@ -64,48 +64,65 @@ struct LocationWriter: Sendable {
     }
 
     private static func store(_ entries: [Entry], database: Database, logger: Logger) async throws -> [UUID: (kept: Bool, exists: Bool)] {
-        // Arrays cannot carry NULL through PostgresNIO's array encoding: NaN stands for "not reported"
-        // (validated reports are never NaN).
-        func optional(_ value: Double?) -> Double { value ?? .nan }
-        let ids = entries.map(\.driverID)
-        let latitudes = entries.map(\.report.coordinate.latitude)
-        let longitudes = entries.map(\.report.coordinate.longitude)
-        let accuracies = entries.map { optional($0.report.accuracyMeters) }
-        let headings = entries.map { optional($0.report.headingDegrees) }
-        let speeds = entries.map { optional($0.report.speedMetersPerSecond) }
-        let recordTimes = entries.map(\.report.recordTime.postgres)
-        let receiveTimes = entries.map(\.receiveTime.postgres)
-        return try await database.readPrimary { client in
-            let rows = try await client.query(
-                """
-                WITH input AS MATERIALIZED (
-                    SELECT * FROM unnest(\(ids)::uuid[], \(latitudes)::float8[], \(longitudes)::float8[], \(accuracies)::float8[],
-                        \(headings)::float8[], \(speeds)::float8[], \(recordTimes)::timestamptz[], \(receiveTimes)::timestamptz[])
-                        AS i(driver_id, latitude, longitude, accuracy, heading, speed, record_time, receive_time)
-                ), updated AS (
-                    UPDATE platform.driver_positions p SET
-                        position = ST_SetSRID(ST_MakePoint(i.longitude, i.latitude), 4326)::geography,
-                        latitude = i.latitude, longitude = i.longitude, accuracy_meters = NULLIF(i.accuracy, 'NaN'),
-                        heading_degrees = NULLIF(i.heading, 'NaN'), speed_meters_per_second = NULLIF(i.speed, 'NaN'),
-                        record_time = i.record_time, receive_time = i.receive_time
-                    FROM input i
-                    WHERE p.driver_id = i.driver_id AND p.record_time < i.record_time
-                    RETURNING p.driver_id
-                ), trail AS (
-                    INSERT INTO platform.trail_points (trip_id, driver_id, record_time, latitude, longitude)
-                    SELECT d.current_trip, d.driver_id, i.record_time, i.latitude, i.longitude
-                    FROM updated u JOIN input i USING (driver_id) JOIN platform.drivers d USING (driver_id)
-                    WHERE d.current_trip IS NOT NULL
-                    ON CONFLICT DO NOTHING
-                )
-                SELECT i.driver_id, u.driver_id IS NOT NULL, p.driver_id IS NOT NULL
-                FROM input i
-                LEFT JOIN updated u USING (driver_id)
-                LEFT JOIN platform.driver_positions p USING (driver_id)
-                """, logger: logger)
+        try await database.readPrimary { client in
             var results: [UUID: (kept: Bool, exists: Bool)] = [:]
-            for try await (id, kept, exists) in rows.decode((UUID, Bool, Bool).self) { results[id] = (kept, exists) }
+            for try await (id, kept, exists) in try await client.execute(RecordLocations(entries: entries), logger: logger) {
+                results[id] = (kept, exists)
+            }
             return results
         }
     }
+}
+
+/// The batch statement, prepared once per connection: planning it anew for every batch cost more
+/// than running it (PostgreSQL switches to its generic plan after five executions).
+struct RecordLocations: PostgresPreparedStatement {
+    static let name = "dispatch_record_locations_v1"
+    static let sql = """
+        WITH input AS MATERIALIZED (
+            SELECT * FROM unnest($1::uuid[], $2::float8[], $3::float8[], $4::float8[], $5::float8[], $6::float8[],
+                $7::timestamptz[], $8::timestamptz[])
+                AS i(driver_id, latitude, longitude, accuracy, heading, speed, record_time, receive_time)
+        ), updated AS (
+            UPDATE platform.driver_positions p SET
+                position = ST_SetSRID(ST_MakePoint(i.longitude, i.latitude), 4326)::geography,
+                latitude = i.latitude, longitude = i.longitude, accuracy_meters = NULLIF(i.accuracy, 'NaN'),
+                heading_degrees = NULLIF(i.heading, 'NaN'), speed_meters_per_second = NULLIF(i.speed, 'NaN'),
+                record_time = i.record_time, receive_time = i.receive_time
+            FROM input i
+            WHERE p.driver_id = i.driver_id AND p.record_time < i.record_time
+            RETURNING p.driver_id
+        ), trail AS (
+            INSERT INTO platform.trail_points (trip_id, driver_id, record_time, latitude, longitude)
+            SELECT d.current_trip, d.driver_id, i.record_time, i.latitude, i.longitude
+            FROM updated u JOIN input i USING (driver_id) JOIN platform.drivers d USING (driver_id)
+            WHERE d.current_trip IS NOT NULL
+            ON CONFLICT DO NOTHING
+        )
+        SELECT i.driver_id, u.driver_id IS NOT NULL, p.driver_id IS NOT NULL
+        FROM input i
+        LEFT JOIN updated u USING (driver_id)
+        LEFT JOIN platform.driver_positions p USING (driver_id)
+        """
+    typealias Row = (UUID, Bool, Bool)
+
+    let entries: [LocationWriter.Entry]
+
+    func makeBindings() throws -> PostgresBindings {
+        // Arrays cannot carry NULL through PostgresNIO's array encoding: NaN stands for "not reported"
+        // (validated reports are never NaN).
+        func optional(_ value: Double?) -> Double { value ?? .nan }
+        var bindings = PostgresBindings(capacity: 8)
+        bindings.append(entries.map(\.driverID))
+        bindings.append(entries.map(\.report.coordinate.latitude))
+        bindings.append(entries.map(\.report.coordinate.longitude))
+        bindings.append(entries.map { optional($0.report.accuracyMeters) })
+        bindings.append(entries.map { optional($0.report.headingDegrees) })
+        bindings.append(entries.map { optional($0.report.speedMetersPerSecond) })
+        bindings.append(entries.map(\.report.recordTime.postgres))
+        bindings.append(entries.map(\.receiveTime.postgres))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
