@@ -50,7 +50,7 @@ wait_ready "$REF_URL/openapi.json" "$REFERENCE"
 
 wrk_row "FastAPI location pings ($(wc -l <"$CURBSIDE_BENCH_WORK/drivers.tokens") drivers)" ping "$REF_URL" reference_ping
 half=$(($(result reference_ping_rps) / 2))
-CURBSIDE_BENCH_URL=$REF_URL "$BIN/curbside-bench" pings "$((half > 0 ? half : 1))" FastAPI
+BENCH_RATE=$((half > 0 ? half : 1)) wrk_row "FastAPI location pings at half of peak" ping "$REF_URL" reference_ping_half
 wrk_row "FastAPI nearby search (passenger, 2 km)" nearby "$REF_URL" reference_nearby
 trips=$(CURBSIDE_BENCH_URL=$REF_URL "$BIN/curbside-bench" trips --reference)
 echo "$trips"

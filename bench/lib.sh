@@ -49,8 +49,10 @@ wrk_row() { # LABEL WORKLOAD BASE_URL KEY
     requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")
     errors=$(sed -n 's/.* errors=\([0-9]*\).*/\1/p' <<<"$line")
     non2xx=$(sed -n 's/.*non2xx=\([0-9]*\).*/\1/p' <<<"$line")
-    printf '| %s, wrk %s threads × %s connections, %s s (peak) | %s/s (%s requests, %s non-2xx, %s socket errors) | p50 %s ms | p99 %s ms |\n' \
-        "$label" "$WRK_THREADS" "$WRK_CONNECTIONS" "$BENCH_SECONDS" "$rps" "$requests" "$non2xx" "$errors" "$p50" "$p99"
+    local load="peak"
+    [[ -n ${BENCH_RATE:-} ]] && load="paced at $BENCH_RATE/s"
+    printf '| %s, wrk %s threads × %s connections, %s s (%s) | %s/s (%s requests, %s non-2xx, %s socket errors) | p50 %s ms | p99 %s ms |\n' \
+        "$label" "$WRK_THREADS" "$WRK_CONNECTIONS" "$BENCH_SECONDS" "$load" "$rps" "$requests" "$non2xx" "$errors" "$p50" "$p99"
     printf '%s_rps=%s\n' "$key" "$rps" >>"$RESULTS"
     if ((non2xx * 100 > requests)); then log "warning: $label: $non2xx of $requests answers were not 2xx"; fi
 }

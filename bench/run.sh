@@ -5,7 +5,8 @@
 # 1. migrate; seed CURBSIDE_BENCH_DRIVERS (100,000) online drivers in a 30 km square, tokens for
 #    CURBSIDE_BENCH_DRIVER_TOKENS (5,000) of them, passengers and an admin (curbside-bench seed);
 # 2. `curbside serve` (release) on CURBSIDE_BENCH_PORT; wrk at peak for pings and nearby search;
-#    pings at half of that peak from curbside-bench's open-loop generator; request → offer at
+#    pings at half of that peak, paced by wrk (BENCH_RATE: the load generator must not take the
+#    server's cores: curbside-bench's own generator used two thirds of one); request → offer at
 #    50/s; trip create and get;
 # 3. in process: PostGIS vs in-memory nearby search, Hungarian vs greedy matching, event delivery;
 # 4. unless CURBSIDE_BENCH_COMPARE=0, bench/compare.sh: the FastAPI reference on the same
@@ -42,7 +43,7 @@ echo "| measurement | throughput / result | p50 | p99 |"
 echo "| --- | --- | --- | --- |"
 wrk_row "Curbside location pings ($(wc -l <"$CURBSIDE_BENCH_WORK/drivers.tokens") drivers)" ping "$CURBSIDE_BENCH_URL" curbside_ping
 half=$(($(result curbside_ping_rps) / 2))
-"$BIN/curbside-bench" pings "$((half > 0 ? half : 1))" Curbside
+BENCH_RATE=$((half > 0 ? half : 1)) wrk_row "Curbside location pings at half of peak" ping "$CURBSIDE_BENCH_URL" curbside_ping_half
 wrk_row "Curbside nearby search (passenger, 2 km)" nearby "$CURBSIDE_BENCH_URL" curbside_nearby
 trips=$("$BIN/curbside-bench" trips)
 echo "$trips"

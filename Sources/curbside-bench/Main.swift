@@ -7,7 +7,6 @@ import Logging
 ///
 ///     curbside-bench [events]         event delivery (outbox → relay → subscriber)
 ///     curbside-bench seed             online drivers in dispatch's tables, and token files
-///     curbside-bench pings RATE LABEL location pings at a fixed rate against CURBSIDE_BENCH_URL
 ///     curbside-bench trips [--reference]  request → offer, trip create and get
 ///     curbside-bench matching         batched (Hungarian) vs greedy matching, in process
 ///     curbside-bench nearby-index     PostGIS vs an in-memory grid for nearby search
@@ -25,11 +24,6 @@ struct CurbsideBench {
         case "seed":
             try await DriverSeeder(settings: settings, logger: logger).run()
             lines = []
-        case "pings":
-            guard arguments.count == 3, let rate = Int(arguments[1]), rate > 0 else {
-                throw BenchError("usage: curbside-bench pings RATE LABEL")
-            }
-            lines = [try await PingRateBenchmark(rate: rate, label: arguments[2]).run()]
         case "trips":
             lines = try await TripsBenchmark(settings: settings, logger: logger, reference: arguments.contains("--reference")).run()
         case "matching":

@@ -71,15 +71,30 @@ function request()
   return wrk.format("GET", string.format("/v1/nearbyDrivers?latitude=%.6f&longitude=%.6f&radiusMeters=2000", lat, lng), headers)
 end
 
--- BENCH_RATE (requests/s over all connections, BENCH_CONNECTIONS of them) paces each connection:
--- a random pause with the right mean between its requests, so the load is steady rather than
--- bursts in step. Each request's latency is still measured from when it was sent.
+-- BENCH_RATE (requests/s over all threads) paces the load: each thread sends its n-th request
+-- at start + n / (its share of the rate), on whichever of its connections is free, so the rate
+-- holds whatever the latency (as long as there are connections enough). wrk times each request
+-- from when it was sent, so a server that falls behind the schedule shows as a lower rate, not
+-- as latency: the row reports the rate reached.
 local rate = tonumber(os.getenv("BENCH_RATE") or "0")
-local connections = tonumber(os.getenv("BENCH_CONNECTIONS") or "64")
 if rate > 0 then
+  local ffi = require("ffi")
+  ffi.cdef [[
+    typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+    int clock_gettime(int clock, bench_timespec *now);
+  ]]
+  local now = ffi.new("bench_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(1, now) -- CLOCK_MONOTONIC
+    return tonumber(now.tv_sec) * 1000 + tonumber(now.tv_nsec) / 1e6
+  end
+  local sent, start = 0, nil
   function delay()
-    local mean_ms = connections / rate * 1000
-    return math.floor(mean_ms * (0.5 + math.random()))
+    local interval_ms = 1000 * tonumber(os.getenv("BENCH_THREADS") or "1") / rate
+    start = start or now_ms()
+    sent = sent + 1
+    local wait = start + sent * interval_ms - now_ms()
+    return wait > 0 and math.floor(wait) or 0
   end
 end
 
