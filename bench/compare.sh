@@ -54,7 +54,8 @@ BENCH_RATE=$((half > 0 ? half : 1)) wrk_row "FastAPI location pings at half of p
 wrk_row "FastAPI nearby search (passenger, 2 km)" nearby "$REF_URL" reference_nearby
 trips=$(CURBSIDE_BENCH_URL=$REF_URL "$BIN/curbside-bench" trips --reference)
 echo "$trips"
-printf 'reference_create_rps=%s\nreference_get_rps=%s\n' "$(rate_of 'trip create' "$trips")" "$(rate_of 'trip get' "$trips")" >>"$RESULTS"
+printf 'reference_create_rps=%s\n' "$(rate_of 'trip create' "$trips")" >>"$RESULTS"
+wrk_row "FastAPI trip get (passenger)" get "$REF_URL" reference_get
 
 ratio() { # CURBSIDE REFERENCE
     if [[ -n $1 && -n $2 && $2 != 0 ]]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f×", a / b }'; else echo "n/a"; fi

@@ -6,8 +6,9 @@ import NIOConcurrencyHelpers
 import PostgresNIO
 
 /// Trip requests through the public API: request → offer delay at 50 requests/s, then trip create
-/// and get throughput. Against the reference (`--reference`) only create and get, with its simpler
-/// request body (it has no quotes, payments hook or dispatch behind it).
+/// throughput; the created trips and their passengers' tokens go to `trips.tokens` for the trip get
+/// workload of wrk. Against the reference (`--reference`) only create, with its simpler request
+/// body (it has no quotes, payments hook or dispatch behind it).
 struct TripsBenchmark {
     let settings: PlatformSettings
     let logger: Logger
@@ -48,14 +49,10 @@ struct TripsBenchmark {
             return true
         }
         lines.append(row("\(label) trip create (closed loop, \(workers) callers)", creates))
-        let trips = created.withLockedValue { $0 }.sorted { $0.key < $1.key }.map { (token: passengers[$0.key].token, name: $0.value) }
-        guard !trips.isEmpty else { return lines + ["| \(label) trip get | no trips were created | |"] }
-        let deadline = ContinuousClock.now + .seconds(BenchEnvironment.seconds)
-        let gets = await Load.closedLoop(workers: workers, items: trips.count, deadline: deadline) { n in
-            let request = BenchHTTP.request(.GET, "/v1/\(trips[n].name)", token: trips[n].token)
-            return (try? await BenchHTTP.send(request, on: client))?.status == 200
-        }
-        lines.append(row("\(label) trip get (closed loop, \(workers) callers)", gets))
+        // Reads are measured by wrk (bench/run.sh, workload `get`): the trips and their passengers' tokens.
+        let trips = created.withLockedValue { $0 }.sorted { $0.key < $1.key }.map { "\($0.value) \(passengers[$0.key].token)" }
+        try (trips.joined(separator: "\n") + "\n").write(
+            toFile: BenchEnvironment.workDirectory + "/trips.tokens", atomically: true, encoding: .utf8)
         return lines
     }
 

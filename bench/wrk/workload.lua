@@ -1,6 +1,7 @@
 -- wrk workloads of `bench/run.sh` and `bench/compare.sh` (the same for Curbside and the reference).
 --   BENCH_WORKLOAD=ping    POST /v1/drivers/{id}/location:report with that driver's own token
 --   BENCH_WORKLOAD=nearby  GET /v1/nearbyDrivers as a passenger, 2 km around a random point
+--   BENCH_WORKLOAD=get     GET /v1/trips/{id} as the trip's passenger (trips from `curbside-bench trips`)
 -- Token files come from `curbside-bench seed` in CURBSIDE_BENCH_WORK. done() prints one
 -- machine-readable WRK_RESULT line that the scripts turn into table rows.
 
@@ -43,6 +44,8 @@ function init(args)
     for i, driver in ipairs(read_tokens(work .. "/drivers.tokens")) do
       if (i - 1) % total == index then tokens[#tokens + 1] = driver end
     end
+  elseif workload == "get" then
+    tokens = read_tokens(work .. "/trips.tokens")
   else
     tokens = read_tokens(work .. "/passengers.tokens")
   end
@@ -66,6 +69,9 @@ function request()
       lat, lng, os.date("!%Y-%m-%dT%H:%M:%S"), round % 1000)
     headers["Content-Type"] = "application/json"
     return wrk.format("POST", "/v1/drivers/" .. entry.id .. "/location:report", headers, body)
+  end
+  if workload == "get" then
+    return wrk.format("GET", "/v1/" .. entry.id, headers)
   end
   local lat, lng = random_point(0.5)
   return wrk.format("GET", string.format("/v1/nearbyDrivers?latitude=%.6f&longitude=%.6f&radiusMeters=2000", lat, lng), headers)
