@@ -54,7 +54,7 @@ struct NearbyIndexBenchmark {
             }
             return [
                 row(
-                    "nearby search, PostGIS (dispatch's query: nearest 500 available by partial GiST), \(queries) searches one at a time", postgis,
+                    "nearby search, PostGIS (dispatch's query: nearest 100 available by partial GiST), \(queries) searches one at a time", postgis,
                     found: postgisFound),
                 row(
                     "nearby search, in-memory grid (500 m cells) of the same \(points) points (loaded in \(LatencySample.milliseconds(loadTime)))",
@@ -70,7 +70,7 @@ struct NearbyIndexBenchmark {
             "| \(title) | \(Int(perSecond))/s on one core, mean \(found / max(sample.count, 1)) drivers counted within 2 km | p50 \(LatencySample.milliseconds(sample.percentile(0.5))) | p99 \(LatencySample.milliseconds(sample.percentile(0.99))) |"
     }
 
-    /// dispatch's nearby query, verbatim but for the bind syntax; returns the count within the radius (capped at 500, as dispatch's is).
+    /// dispatch's nearby query, verbatim but for the bind syntax; returns the count within the radius (capped at 100, as dispatch's is).
     private func postGIS(_ center: (latitude: Double, longitude: Double), freshSince: Date, on connection: PostgresConnection)
         async throws -> Int
     {
@@ -84,7 +84,7 @@ struct NearbyIndexBenchmark {
                 FROM platform.driver_positions p
                 WHERE p.available
                 ORDER BY p.position <-> ST_SetSRID(ST_MakePoint(\(x), \(y)), 4326)::geography
-                LIMIT 500
+                LIMIT 100
             ), matching AS (
                 SELECT * FROM nearest
                 WHERE distance <= \(radiusMeters) AND record_time > \(freshSince)

@@ -140,6 +140,28 @@ import Testing
         }
         #expect(try RFC3339DateTranscoder().encode(Date(timeIntervalSince1970: 60)) == "1970-01-01T00:01:00Z")
     }
+
+    /// The hand-written formatter against Foundation's ISO 8601 style, over random instants from 1900
+    /// to 2100 (leap days, century years, before 1970) and every day boundary of a few leap years.
+    @Test func formattingAgreesWithFoundation() {
+        func foundation(_ date: Date) -> String {
+            let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+            let seconds = (milliseconds / 1000).rounded(.down)
+            let whole = Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle())
+            return String(whole.dropLast()) + "." + String(format: "%03d", Int(milliseconds - seconds * 1000)) + "Z"
+        }
+        var generator = SeededGenerator(seed: 42)
+        for _ in 0..<20_000 {
+            let date = Date(timeIntervalSince1970: Double.random(in: -2_208_988_800...4_102_444_800, using: &generator))
+            #expect(Timestamp.format(date) == foundation(date))
+        }
+        for day in stride(from: Double(10_957), through: 11_400, by: 1) {  // 2000-01-01 (a leap century) onwards
+            for offset in [0, 0.0004, 86_399.9996] {
+                let date = Date(timeIntervalSince1970: day * 86_400 + offset)
+                #expect(Timestamp.format(date) == foundation(date))
+            }
+        }
+    }
 }
 
 @Suite struct LocalSecretTests {
