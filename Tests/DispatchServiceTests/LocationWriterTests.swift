@@ -82,4 +82,42 @@ import Testing
                     """) == 20)
         }
     }
+
+    /// Two instances (two writers) writing batches over the same drivers at once, in opposite orders:
+    /// rows are locked in driver order, so neither waits on the other in a cycle, and every driver
+    /// ends with its newest report.
+    @Test func twoInstancesWritingOverlappingBatchesNeitherDeadlockNorLoseTheNewest() async throws {
+        try await DispatchTestPlatform.withModule { api, module in
+            let area = DispatchTestPlatform.randomArea()
+            let drivers = (0..<40).map { _ in UUID() }
+            for driver in drivers { try await api.goOnline(driver, at: area) }
+            let start = Date()
+            func batch(_ order: [UUID], second: Double) throws -> [LocationWriter.Entry] {
+                try order.map { driver in
+                    let report = try LocationReport.validated(
+                        latitude: area.latitude, longitude: area.longitude, accuracyMeters: nil, headingDegrees: nil,
+                        speedMetersPerSecond: nil, recordTime: start.addingTimeInterval(second), now: start)
+                    return LocationWriter.Entry(driverID: driver, report: report, receiveTime: start)
+                }
+            }
+            let database = module.databases.platform
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for round in 0..<10 {
+                    let forward = try batch(drivers, second: Double(round) * 0.2)
+                    let backward = try batch(drivers.reversed(), second: Double(round) * 0.2 + 0.1)
+                    group.addTask { _ = try await LocationWriter.write(forward, database: database, logger: TestEnvironment.logger) }
+                    group.addTask { _ = try await LocationWriter.write(backward, database: database, logger: TestEnvironment.logger) }
+                }
+                try await group.waitForAll()
+            }
+            let newest = start.addingTimeInterval(9 * 0.2 + 0.1)
+            #expect(
+                try await module.count(
+                    """
+                    SELECT count(*)::int8 FROM platform.driver_positions
+                    WHERE driver_id IN (\(drivers.map { "'\($0.uuidString.lowercased())'" }.joined(separator: ",")))
+                        AND abs(extract(epoch FROM record_time) - \(newest.timeIntervalSince1970)) < 0.001
+                    """) == 40)
+        }
+    }
 }
