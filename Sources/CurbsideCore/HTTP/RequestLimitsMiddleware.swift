@@ -1,17 +1,16 @@
 import Hummingbird
 import NIOCore
 
-/// Bounds what a client can make the server hold: the body's size and how long it may take to arrive,
-/// and insists on JSON for request bodies, so that no handler ever sees an unbounded or foreign body.
+/// Bounds what a client can make the server hold: the body's size (how long it may take to arrive is
+/// ``RequestBodyDeadline``'s job, on the connection), and insists on JSON for request bodies, so that
+/// no handler ever sees an unbounded or foreign body.
 public struct RequestLimitsMiddleware: RouterMiddleware {
     public typealias Context = CurbsideRequestContext
 
     let maxBodyBytes: Int
-    let bodyTimeout: Duration
 
-    public init(maxBodyBytes: Int, bodyTimeout: Duration) {
+    public init(maxBodyBytes: Int) {
         self.maxBodyBytes = maxBodyBytes
-        self.bodyTimeout = bodyTimeout
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
@@ -24,13 +23,9 @@ public struct RequestLimitsMiddleware: RouterMiddleware {
             throw tooLarge
         }
         var request = request
-        let limit = maxBodyBytes
         let body: ByteBuffer
         do {
-            body = try await withTimeout(bodyTimeout, throwing: Self.bodyTimedOut) { [request] in
-                var copy = request
-                return try await copy.collectBody(upTo: limit)
-            }
+            body = try await request.collectBody(upTo: maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw tooLarge
         }
@@ -49,9 +44,6 @@ public struct RequestLimitsMiddleware: RouterMiddleware {
             message: "the request body is larger than \(maxBodyBytes) bytes", metadata: ["limit": "\(maxBodyBytes)"],
             httpCode: 413)
     }
-
-    static let bodyTimedOut = AIPError(
-        .deadlineExceeded, reason: "REQUEST_TIMEOUT", message: "the request body did not arrive in time", httpCode: 408)
 
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }

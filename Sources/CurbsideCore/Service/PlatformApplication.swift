@@ -16,8 +16,7 @@ public enum PlatformApplication {
                 routes: routes, trustForwardedFor: platform.settings.http.trustForwardedFor))
         router.add(middleware: MetricsMiddleware())
         router.add(
-            middleware: RequestLimitsMiddleware(
-                maxBodyBytes: platform.settings.http.maxBodyBytes, bodyTimeout: platform.settings.http.bodyTimeout))
+            middleware: RequestLimitsMiddleware(maxBodyBytes: platform.settings.http.maxBodyBytes))
         router.add(middleware: AuthenticationMiddleware(verifier: platform.tokens))
 
         HealthRoutes(modules: modules).register(on: router, routes: routes)
@@ -36,8 +35,10 @@ public enum PlatformApplication {
         platform: Platform, modules: [any ServiceModule], extraServices: [any Service] = []
     ) throws -> some ApplicationProtocol {
         let router = try router(platform: platform, modules: modules)
+        let bodyTimeout = TimeAmount.nanoseconds(Int64(platform.settings.http.bodyTimeout.inSeconds * 1_000_000_000))
         var app = Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [RequestBodyDeadline(timeout: bodyTimeout)])),
             configuration: .init(
                 address: .hostname(platform.settings.http.host, port: platform.settings.http.port),
                 serverName: "curbside"),
