@@ -8,8 +8,7 @@ import NIOHTTPTypes
 ///
 /// A channel handler rather than a middleware: the deadline is one timer on the connection's event
 /// loop, set at the head and cancelled at the end, where a middleware racing the body against a
-/// sleeping task cost two tasks and a dispatch timer per request (15–25 % of the throughput of small
-/// POSTs, measured in BENCHMARKS.md).
+/// sleeping task cost two tasks and a dispatch timer per request.
 final class RequestBodyDeadline: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
