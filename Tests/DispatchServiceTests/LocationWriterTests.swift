@@ -72,14 +72,7 @@ import Testing
                 return try await tasks.reduce(into: [Int]()) { $0.append($1) }
             }
             #expect(statuses.count == 100 && statuses.allSatisfy { $0 == 200 })
-            let newest = start.addingTimeInterval(2)
-            #expect(
-                try await module.count(
-                    """
-                    SELECT count(*)::int8 FROM platform.driver_positions
-                    WHERE driver_id IN (\(drivers.map { "'\($0.uuidString.lowercased())'" }.joined(separator: ",")))
-                        AND abs(extract(epoch FROM record_time) - \(newest.timeIntervalSince1970)) < 0.001
-                    """) == 20)
+            #expect(try await module.positionsRecorded(at: start.addingTimeInterval(2), for: drivers) == 20)
         }
     }
 
@@ -110,14 +103,19 @@ import Testing
                 }
                 try await group.waitForAll()
             }
-            let newest = start.addingTimeInterval(9 * 0.2 + 0.1)
-            #expect(
-                try await module.count(
-                    """
-                    SELECT count(*)::int8 FROM platform.driver_positions
-                    WHERE driver_id IN (\(drivers.map { "'\($0.uuidString.lowercased())'" }.joined(separator: ",")))
-                        AND abs(extract(epoch FROM record_time) - \(newest.timeIntervalSince1970)) < 0.001
-                    """) == 40)
+            #expect(try await module.positionsRecorded(at: start.addingTimeInterval(9 * 0.2 + 0.1), for: drivers) == 40)
         }
+    }
+}
+
+extension DispatchModule {
+    /// How many of `drivers` have their latest position recorded at `time` (to the millisecond).
+    func positionsRecorded(at time: Date, for drivers: [UUID]) async throws -> Int {
+        try await count(
+            """
+            SELECT count(*)::int8 FROM platform.driver_positions
+            WHERE driver_id IN (\(drivers.map { "'\($0.uuidString.lowercased())'" }.joined(separator: ",")))
+                AND abs(extract(epoch FROM record_time) - \(time.timeIntervalSince1970)) < 0.001
+            """)
     }
 }

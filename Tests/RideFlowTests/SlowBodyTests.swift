@@ -13,10 +13,10 @@ import Testing
     /// so far, and whether it closed.
     final class RawConnection: Sendable {
         struct Received { var text = ""; var closed = false }
-        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
         let received = NIOLockedValueBox(Received())
 
-        init(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>) { self.channel = channel }
+        init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) { self.outbound = outbound }
 
         /// Connects and runs `body` while a task reads the connection.
         static func with(port: Int, _ body: @Sendable (RawConnection) async throws -> Void) async throws {
@@ -24,22 +24,23 @@ import Testing
                 .connect(host: "127.0.0.1", port: port) { channel in
                     channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
                 }
-            let connection = RawConnection(channel: channel)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for try await chunk in channel.inbound { connection.received.withLockedValue { $0.text += String(buffer: chunk) } }
-                    connection.received.withLockedValue { $0.closed = true }
+            try await channel.executeThenClose { inbound, outbound in
+                let connection = RawConnection(outbound: outbound)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await chunk in inbound { connection.received.withLockedValue { $0.text += String(buffer: chunk) } }
+                        connection.received.withLockedValue { $0.closed = true }
+                    }
+                    defer { group.cancelAll() }
+                    try await body(connection)
                 }
-                try await body(connection)
-                channel.channel.close(promise: nil)
-                try? await group.waitForAll()
             }
         }
 
         /// Sends `text` and waits (at most `seconds`) until what arrived after it satisfies `done` or the server closed.
         func exchange(_ text: String, seconds: Double, until done: @Sendable (String) -> Bool) async throws -> (reply: String, closed: Bool) {
             let start = received.withLockedValue { $0.text.count }
-            try await channel.outbound.write(ByteBuffer(string: text))
+            try await outbound.write(ByteBuffer(string: text))
             let deadline = ContinuousClock.now + .seconds(seconds)
             while ContinuousClock.now < deadline {
                 let now = received.withLockedValue { $0 }
