@@ -181,6 +181,20 @@ import Testing
             #expect((cancelled["trips"] as? [Any])?.count == 5)
             let active = try await api.call(.get, "/v1/trips?filter=state%20!%3D%20%22CANCELLED%22", token: passenger)
             #expect((active["trips"] as? [Any])?.isEmpty == true)
+
+            // An admin finds one passenger's trips among everyone's.
+            let owner = try #require(try await api.call(.get, "/v1/trips/\(created[0])", token: passenger).string("passenger"))
+            let admin = try await api.token(.admin)
+            func adminList(_ filter: String) async throws -> Reply {
+                try await api.call(
+                    .get, "/v1/trips?pageSize=100&filter=" + (filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
+                    token: admin)
+            }
+            let theirs = try await adminList(#"passenger = "\#(owner)""#)
+            #expect(Set((theirs["trips"] as? [[String: Any]] ?? []).compactMap { $0["uid"] as? String }) == Set(created))
+            #expect((try await adminList(#"passenger = "users/\#(UUID().uuidString.lowercased())""#)["trips"] as? [Any] ?? []).isEmpty)
+            #expect(try await adminList(#"driver = "users/\#(UUID().uuidString.lowercased())""#).errorReason == "INVALID_FILTER")
+            #expect(try await adminList(#"passenger > "\#(owner)""#).errorReason == "INVALID_FILTER")
         }
     }
 }

@@ -108,6 +108,8 @@ public struct FilterField: Sendable {
         case enumeration([String: String])
         case timestamp
         case text
+        /// A resource name in `collection` (`users/{id}`), stored as the id (a UUID column).
+        case resourceName(collection: String)
     }
 
     public let name: String
@@ -152,6 +154,16 @@ extension Filter {
                 }
                 query.append(" AND \(field.column) \(term.op.sql) ")
                 query.bind(term.value)
+            case .resourceName(let collection):
+                guard term.op == .equal || term.op == .notEqual else {
+                    throw Self.error("\(term.field) supports only = and !=")
+                }
+                guard term.value.hasPrefix(collection + "/"), let id = UUID(uuidString: String(term.value.dropFirst(collection.count + 1)))
+                else {
+                    throw Self.error("\(term.field) must be a resource name like \(collection)/{uuid}")
+                }
+                query.append(" AND \(field.column) \(term.op.sql) ")
+                query.bind(id)
             }
         }
     }

@@ -17,6 +17,8 @@ extension TripRepository {
             "state", column: "state",
             kind: .enumeration(Dictionary(uniqueKeysWithValues: Trip.State.allCases.map { ($0.rawValue, $0.rawValue) }))),
         FilterField("createTime", column: "create_time", kind: .timestamp),
+        FilterField("passenger", column: "passenger_id", kind: .resourceName(collection: "users")),
+        FilterField("driver", column: "driver_id", kind: .resourceName(collection: "drivers")),
     ]
 
     /// A page of trips in keyset order (one extra row tells whether a next page exists).
