@@ -25,10 +25,7 @@ import Testing
             // Going online recorded a position at the time of the call: these reports are newer.
             let now = Date()
             func entry(_ driver: UUID, _ point: Coordinate, _ second: TimeInterval) throws -> LocationWriter.Entry {
-                let report = try LocationReport.validated(
-                    latitude: point.latitude, longitude: point.longitude, accuracyMeters: second == 3 ? 5 : nil, headingDegrees: nil,
-                    speedMetersPerSecond: nil, recordTime: now.addingTimeInterval(second), now: now)
-                return LocationWriter.Entry(driverID: driver, report: report, receiveTime: now)
+                try .report(driver, at: point, time: now.addingTimeInterval(second), received: now, accuracyMeters: second == 3 ? 5 : nil)
             }
             let entries = [
                 try entry(moving, area.north(10), 1),  // superseded by the newer one later in the batch
@@ -56,9 +53,7 @@ import Testing
 
     @Test func concurrentReportsFromManyDriversAllLandWithTheNewestKept() async throws {
         try await DispatchTestPlatform.withModule { api, module in
-            let area = DispatchTestPlatform.randomArea()
-            let drivers = (0..<20).map { _ in UUID() }
-            for driver in drivers { try await api.goOnline(driver, at: area) }
+            let (area, drivers) = try await api.onlineDrivers(20)
             let start = Date()
             // Five reports per driver, all at once and in no particular order.
             let statuses = try await withThrowingTaskGroup(of: Int.self) { tasks in
@@ -81,17 +76,10 @@ import Testing
     /// ends with its newest report.
     @Test func twoInstancesWritingOverlappingBatchesNeitherDeadlockNorLoseTheNewest() async throws {
         try await DispatchTestPlatform.withModule { api, module in
-            let area = DispatchTestPlatform.randomArea()
-            let drivers = (0..<40).map { _ in UUID() }
-            for driver in drivers { try await api.goOnline(driver, at: area) }
+            let (area, drivers) = try await api.onlineDrivers(40)
             let start = Date()
             func batch(_ order: [UUID], second: Double) throws -> [LocationWriter.Entry] {
-                try order.map { driver in
-                    let report = try LocationReport.validated(
-                        latitude: area.latitude, longitude: area.longitude, accuracyMeters: nil, headingDegrees: nil,
-                        speedMetersPerSecond: nil, recordTime: start.addingTimeInterval(second), now: start)
-                    return LocationWriter.Entry(driverID: driver, report: report, receiveTime: start)
-                }
+                try order.map { try .report($0, at: area, time: start.addingTimeInterval(second), received: start) }
             }
             let database = module.databases.platform
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -117,5 +105,27 @@ extension DispatchModule {
             WHERE driver_id IN (\(drivers.map { "'\($0.uuidString.lowercased())'" }.joined(separator: ",")))
                 AND abs(extract(epoch FROM record_time) - \(time.timeIntervalSince1970)) < 0.001
             """)
+    }
+}
+
+extension LocationWriter.Entry {
+    /// A validated report of `driver` at `point`, recorded at `time` and received at `received`.
+    static func report(
+        _ driver: UUID, at point: Coordinate, time: Date, received: Date, accuracyMeters: Double? = nil
+    ) throws -> LocationWriter.Entry {
+        let report = try LocationReport.validated(
+            latitude: point.latitude, longitude: point.longitude, accuracyMeters: accuracyMeters, headingDegrees: nil,
+            speedMetersPerSecond: nil, recordTime: time, now: received)
+        return LocationWriter.Entry(driverID: driver, report: report, receiveTime: received)
+    }
+}
+
+extension TestAPI {
+    /// `count` new drivers online at one random point.
+    func onlineDrivers(_ count: Int) async throws -> (area: Coordinate, drivers: [UUID]) {
+        let area = DispatchTestPlatform.randomArea()
+        let drivers = (0..<count).map { _ in UUID() }
+        for driver in drivers { try await goOnline(driver, at: area) }
+        return (area, drivers)
     }
 }
