@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         .target(
@@ -76,6 +77,7 @@ let package = Package(
                 "CurbsideCore",
                 "IntegrationEvents",
                 "DispatchClient",
+                "PaymentsClient",
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],
@@ -97,10 +99,29 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        .target(
+            name: "Payments",
+            dependencies: [
+                "CurbsideCore",
+                "IntegrationEvents",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         // Generated clients of other services' APIs (their documents, symlinked), for service-to-service calls.
         .target(
             name: "UsersClient",
             dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        .target(
+            name: "PaymentsClient",
+            dependencies: ["IntegrationEvents", .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
@@ -117,6 +138,7 @@ let package = Package(
                 "Users",
                 "Trips",
                 "DispatchService",
+                "Payments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -166,9 +188,19 @@ let package = Package(
         .testTarget(
             name: "TripsTests",
             dependencies: [
-                "Trips", "CurbsideCore", "CurbsideTesting", "IntegrationEvents",
+                "Trips", "CurbsideCore", "CurbsideTesting", "IntegrationEvents", "PaymentsClient",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PaymentsTests",
+            dependencies: [
+                "Payments", "CurbsideCore", "CurbsideTesting", "IntegrationEvents",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -185,7 +217,7 @@ let package = Package(
         .testTarget(
             name: "RideFlowTests",
             dependencies: [
-                "Users", "Trips", "DispatchService", "UsersClient", "DispatchClient", "CurbsideCore", "CurbsideTesting",
+                "Users", "Trips", "DispatchService", "Payments", "UsersClient", "DispatchClient", "CurbsideCore", "CurbsideTesting",
                 "IntegrationEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -8,5 +8,7 @@ public enum EventCatalog {
         TripsV1.TripNoDriverFound.self, TripsV1.TripRated.self,
         DispatchV1.OfferCreated.self, DispatchV1.OfferClosed.self, DispatchV1.DriverAssigned.self,
         DispatchV1.NoDriverFound.self, DispatchV1.DriverAvailabilityChanged.self,
+        PaymentsV1.PaymentAuthorized.self, PaymentsV1.PaymentDeclined.self, PaymentsV1.PaymentSettled.self,
+        PaymentsV1.TipAdded.self, PaymentsV1.PaymentRefunded.self,
     ]
 }

@@ -33,6 +33,8 @@ public struct EventRouting: Sendable {
     public static let dispatch = "dispatch"
     /// The trips service's subscriber.
     public static let trips = "trips"
+    /// The payments service's subscriber.
+    public static let payments = "payments"
 
     /// Curbside's routing: every event to the analytics export, and each service the events it acts on.
     public static let curbside = EventRouting(
@@ -40,10 +42,13 @@ public struct EventRouting: Sendable {
             UsersV1.DriverSuspended.eventType: [dispatch],
             TripsV1.TripRequested.eventType: [dispatch],
             TripsV1.TripRedispatched.eventType: [dispatch],
-            TripsV1.TripCancelled.eventType: [dispatch],
-            TripsV1.TripCompleted.eventType: [dispatch],
+            TripsV1.TripCancelled.eventType: [dispatch, payments],
+            TripsV1.TripCompleted.eventType: [dispatch, payments],
+            TripsV1.TripNoDriverFound.eventType: [payments],
             DispatchV1.DriverAssigned.eventType: [trips],
             DispatchV1.NoDriverFound.eventType: [trips],
+            PaymentsV1.PaymentAuthorized.eventType: [trips],
+            PaymentsV1.PaymentDeclined.eventType: [trips],
         ],
         everything: [analytics])
 }

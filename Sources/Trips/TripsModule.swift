@@ -4,6 +4,7 @@ import Foundation
 import IntegrationEvents
 import Logging
 import OpenAPIRuntime
+import PaymentsClient
 import ServiceLifecycle
 
 /// The trips service as the platform hosts it: the composition root of its repositories, use cases,
@@ -34,7 +35,8 @@ public struct TripsModule: ServiceModule {
     /// - Parameters:
     ///   - dispatch: how trips asks dispatch (surge, driver location, trail); in production an
     ///     ``HTTPDispatchGateway`` built from `platform.clients.parts(for: .dispatch)`.
-    ///   - payments: the payments plug-in point; until payments exists, every trip is authorized.
+    ///   - payments: places the hold for a trip request; in production an ``HTTPPaymentAuthorizer``
+    ///     (``paymentAuthorizer(platform:)``); trips' own tests authorize every trip.
     ///   - routeEstimator: overrides the estimator chosen from the settings (OSRM when
     ///     `trips.osrm_url` is set, else the built-in one).
     public init(
@@ -72,6 +74,13 @@ public struct TripsModule: ServiceModule {
     public static func dispatchGateway(platform: Platform) throws -> any DispatchGateway {
         let parts = try platform.clients.parts(for: .dispatch)
         return HTTPDispatchGateway(
+            serverURL: parts.serverURL, configuration: parts.configuration, transport: parts.transport, middlewares: parts.middlewares)
+    }
+
+    /// The payments service's hold over HTTP, as the executable wires it.
+    public static func paymentAuthorizer(platform: Platform) throws -> any PaymentAuthorizer {
+        let parts = try platform.clients.parts(for: .payments)
+        return HTTPPaymentAuthorizer(
             serverURL: parts.serverURL, configuration: parts.configuration, transport: parts.transport, middlewares: parts.middlewares)
     }
 

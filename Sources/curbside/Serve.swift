@@ -2,6 +2,7 @@ import ArgumentParser
 import CurbsideCore
 import DispatchService
 import Hummingbird
+import Payments
 import ServiceLifecycle
 import Trips
 import Users
@@ -17,7 +18,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .long, help: "Serve only this service (users, trips, dispatch). Default: all.")
+    @Option(name: .long, help: "Serve only this service (users, trips, dispatch, payments). Default: all.")
     var service: String?
 
     @Option(name: .long, help: "Address to listen on. Env: CURBSIDE_HTTP_HOST (default 127.0.0.1).")
@@ -53,23 +54,27 @@ struct Serve: AsyncParsableCommand {
 
 /// The services this binary can host, and how each is composed.
 enum ModuleCatalog {
-    static let available = ["users", "trips", "dispatch"]
+    static let available = ["users", "trips", "dispatch", "payments"]
 
     static func modules(named name: String?, platform: Platform) throws -> [any ServiceModule] {
         switch name {
-        case nil, "all": return [try UsersModule(platform: platform), try trips(platform), try dispatch(platform)]
+        case nil, "all":
+            return [try UsersModule(platform: platform), try trips(platform), try dispatch(platform), try PaymentsModule(platform: platform)]
         case "users": return [try UsersModule(platform: platform)]
         case "trips": return [try trips(platform)]
         case "dispatch": return [try dispatch(platform)]
+        case "payments": return [try PaymentsModule(platform: platform)]
         case let other?:
             throw ValidationError("unknown service '\(other)'; available: \(available.joined(separator: ", "))")
         }
     }
 
-    /// Trips asks dispatch through dispatch's public API, in this process or another
-    /// (`CURBSIDE_SERVICES_DISPATCH_URL`), never through its types or tables.
+    /// Trips asks dispatch and payments through their public APIs, in this process or another
+    /// (`CURBSIDE_SERVICES_DISPATCH_URL`, `CURBSIDE_SERVICES_PAYMENTS_URL`), never through their types or tables.
     static func trips(_ platform: Platform) throws -> TripsModule {
-        try TripsModule(platform: platform, dispatch: TripsModule.dispatchGateway(platform: platform))
+        try TripsModule(
+            platform: platform, dispatch: TripsModule.dispatchGateway(platform: platform),
+            payments: TripsModule.paymentAuthorizer(platform: platform))
     }
 
     /// Dispatch asks users whether a driver may go online, through the users API (`CURBSIDE_SERVICES_USERS_URL`).
@@ -82,7 +87,8 @@ enum ModuleCatalog {
         case .users: UsersModule.migrations
         case .trips: TripsModule.migrations
         case .dispatch: DispatchModule.migrations
-        case .payments, .notifications: []
+        case .payments: PaymentsModule.migrations
+        case .notifications: []
         }
     }
 
@@ -92,6 +98,7 @@ enum ModuleCatalog {
         case "users": try UsersModule.loadDocument().withPlatformOperations(service: .users, hostsSubscribers: false)
         case "trips": try TripsModule.loadDocument().withPlatformOperations(service: .trips, hostsSubscribers: true)
         case "dispatch": try DispatchModule.loadDocument().withPlatformOperations(service: .dispatch, hostsSubscribers: true)
+        case "payments": try PaymentsModule.loadDocument().withPlatformOperations(service: .payments, hostsSubscribers: true)
         default: throw ValidationError("unknown service '\(name)'; available: \(available.joined(separator: ", "))")
         }
     }

@@ -2,6 +2,7 @@ import CurbsideCore
 import CurbsideTesting
 import Foundation
 import IntegrationEvents
+import PaymentsClient
 import Testing
 
 @testable import Trips

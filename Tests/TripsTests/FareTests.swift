@@ -1,4 +1,5 @@
 import Foundation
+import IntegrationEvents
 import Testing
 
 @testable import Trips

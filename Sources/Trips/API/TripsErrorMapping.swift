@@ -28,6 +28,8 @@ enum TripsErrorMapping {
             case .paymentDeclined(let reason):
                 AIPError(
                     .failedPrecondition, reason: "PAYMENT_DECLINED", message: "the payment was declined", metadata: ["declineReason": reason])
+            case .paymentRefused(let reason, let message):
+                .failedPrecondition(message, reason: reason)
             case .invalidPIN(let remaining):
                 AIPError(
                     .invalidArgument, reason: "INVALID_PIN", message: "the pickup PIN is not correct; \(remaining) attempts left",

@@ -3,12 +3,14 @@ import Foundation
 import IntegrationEvents
 import Logging
 
-/// The trips subscriber: applies dispatch's outcomes to trips, each event once.
+/// The trips subscriber: applies dispatch's and payments' outcomes to trips, each event once.
 ///
 /// - `dispatch.v1.DriverAssigned`: DISPATCHING → DRIVER_ASSIGNED. When the trip has moved on (the
 ///   passenger cancelled, or it was already assigned), the event is acknowledged and ignored:
 ///   dispatch learns of the cancel from `trips.v1.TripCancelled`.
 /// - `dispatch.v1.NoDriverFound`: DISPATCHING → NO_DRIVER_FOUND, likewise ignored otherwise.
+/// - `payments.v1.PaymentAuthorized`: REQUESTED → DISPATCHING (a hold whose answer came late).
+/// - `payments.v1.PaymentDeclined`: REQUESTED → CANCELLED by the system (`PAYMENT_DECLINED`).
 /// - anything else is acknowledged and ignored.
 public struct DispatchEventsReceiver: EventReceiver {
     let trips: TripRepository
@@ -54,6 +56,20 @@ public struct DispatchEventsReceiver: EventReceiver {
                     log.info("no-driver outcome ignored", metadata: ["trip": "\(trip.name)", "state": "\(trip.state.rawValue)"])
                     return []
                 }
+            }
+        } else if let event = try envelope.decode(as: PaymentsV1.PaymentAuthorized.self) {
+            guard let id = Self.tripID(event.trip) else { return logger.warning("event names no trip") }
+            let now = clock.now()
+            try await apply(envelope.id, trip: id) { trip in
+                trip.state == .requested ? try trip.startDispatching(now: now) : []
+            }
+        } else if let event = try envelope.decode(as: PaymentsV1.PaymentDeclined.self) {
+            guard let id = Self.tripID(event.trip) else { return logger.warning("event names no trip") }
+            let now = clock.now()
+            try await apply(envelope.id, trip: id) { trip in
+                trip.state == .requested
+                    ? try trip.cancel(by: .init(party: .system, userID: nil), reason: TripService.paymentDeclined, gracePeriod: 0, now: now)
+                    : []
             }
         } else {
             logger.debug("event ignored")

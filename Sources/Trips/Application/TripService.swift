@@ -3,6 +3,7 @@ import CurbsideCore
 import DispatchClient
 import Foundation
 import Logging
+import PaymentsClient
 
 /// The trip use cases: request, read, list, and every transition (in `TripService+Transitions.swift`).
 ///
@@ -53,9 +54,10 @@ public struct TripService: Sendable {
     static let paymentDeclined = "PAYMENT_DECLINED"
 
     private func authorizeAndDispatch(_ trip: Trip, logger: Logger) async throws -> Trip {
+        let quote = trip.quote
         let request = PaymentAuthorizationRequest(
-            trip: trip.name, passengerID: trip.passengerID, paymentMethod: trip.paymentMethod, currencyCode: trip.quote.fare.currencyCode,
-            amount: trip.quote.fare.total)
+            tripID: trip.id, passengerID: trip.passengerID, paymentMethod: trip.paymentMethod, currencyCode: quote.fare.currencyCode,
+            amount: quote.fare.total, cityID: quote.cityID, vehicleClass: quote.vehicleClass.rawValue)
         let authorization: PaymentAuthorization
         do {
             authorization = try await payments.authorize(request)
@@ -67,26 +69,37 @@ public struct TripService: Sendable {
         }
         switch authorization {
         case .approved:
-            let now = clock.now()
-            let dispatched = try await trips.update(
-                trip.id, on: databases.passenger, writer: trip.passengerID, idempotency: nil, logger: logger
-            ) { trip in
-                // A concurrent retry may have moved it already; that is the same outcome.
-                trip.state == .requested ? try trip.startDispatching(now: now) : []
-            }.trip
+            let dispatched = try await startDispatching(trip.id, writer: trip.passengerID, logger: logger)
             if dispatched.state == .cancelled {
                 // Maintenance gave up on the request while payment was being authorized.
                 throw AIPError(.aborted, reason: "REQUEST_ABANDONED", message: "the trip request took too long; request again")
             }
             return dispatched
+        case .pending:
+            // The gateway has not answered: the trip stays REQUESTED until payments' event says how it went.
+            logger.info("payment authorization pending", metadata: ["trip": "\(trip.name)"])
+            return trip
         case .declined(let reason):
             logger.info("payment declined", metadata: ["trip": "\(trip.name)", "reason": "\(reason)"])
             _ = try await systemCancel(trip.id, reason: Self.paymentDeclined, logger: logger)
             throw TripsError.paymentDeclined(reason)
+        case .refused(let reason, let message):
+            logger.info("payment refused", metadata: ["trip": "\(trip.name)", "reason": "\(reason)"])
+            _ = try await systemCancel(trip.id, reason: reason, logger: logger)
+            throw TripsError.paymentRefused(reason: reason, message: message)
         }
     }
 
-    private func systemCancel(_ id: UUID, reason: String, logger: Logger) async throws -> Trip {
+    /// REQUESTED → DISPATCHING once the payment is authorized (now or by payments' event).
+    func startDispatching(_ id: UUID, writer: UUID? = nil, logger: Logger) async throws -> Trip {
+        let now = clock.now()
+        return try await trips.update(id, on: databases.passenger, writer: writer, idempotency: nil, logger: logger) { trip in
+            // A concurrent retry (or the event) may have moved it already; that is the same outcome.
+            trip.state == .requested ? try trip.startDispatching(now: now) : []
+        }.trip
+    }
+
+    func systemCancel(_ id: UUID, reason: String, logger: Logger) async throws -> Trip {
         let now = clock.now()
         let grace = settings.cancellationGracePeriod
         return try await trips.update(id, on: databases.passenger, writer: nil, idempotency: nil, logger: logger) { trip in

@@ -1,4 +1,5 @@
 import Foundation
+import IntegrationEvents
 
 /// A service area: trips are priced with its rules when their pickup lies within `radiusMeters` of
 /// its centre.

@@ -1,4 +1,5 @@
 import Foundation
+import IntegrationEvents
 
 /// How one city prices one vehicle class. Rules are versioned: an edit writes a new `revision`, and
 /// a quote or trip refers to the revision it was priced with, so later edits never change its price.
@@ -56,4 +57,10 @@ public struct PricingRule: Sendable, Equatable, Codable {
 
     /// `cities/{city}/pricingRules/{vehicleClass}`.
     public var name: String { "cities/\(cityID)/pricingRules/\(vehicleClass.rawValue)" }
+}
+
+extension Money {
+    /// The largest amount a pricing rule may hold (minor units): large enough for any fare, small
+    /// enough that fare arithmetic can never overflow.
+    static let maxRuleAmount: Int64 = 100_000_000
 }

@@ -14,6 +14,8 @@ public enum TripsError: Error, Equatable, Sendable {
     /// The passenger (or driver) already has a trip that is not finished.
     case activeTripExists(String?)
     case paymentDeclined(String)
+    /// Payments refused the request itself (no method, an expired card): its stable reason and message.
+    case paymentRefused(reason: String, message: String)
     case invalidPIN(remainingAttempts: Int)
     case pinAttemptsExceeded
     case driverNotNearPickup(distanceMeters: Int?)

@@ -1,3 +1,4 @@
+import CurbsideCore
 import Foundation
 import PostgresNIO
 
@@ -43,26 +44,13 @@ enum TripRecords {
             version: try cells[20].decode(Int.self))
     }
 
-    static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
+    static func encode(_ value: some Encodable) throws -> String { try StoredJSON.encode(value) }
 
-    static func encodeOptional(_ value: (some Encodable)?) throws -> String? {
-        try value.map { try encode($0) }
-    }
+    static func encodeOptional(_ value: (some Encodable)?) throws -> String? { try StoredJSON.encodeOptional(value) }
 
-    static func json<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return try decoder.decode(type, from: Data(text.utf8))
-    }
+    static func json<T: Decodable>(_ type: T.Type, _ text: String) throws -> T { try StoredJSON.decode(type, text) }
 
-    static func optionalJSON<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T? {
-        try text.map { try json(type, $0) }
-    }
+    static func optionalJSON<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T? { try StoredJSON.decodeOptional(type, text) }
 }
 
 /// A stored row that does not decode: a bug or a manual edit, never a client error.

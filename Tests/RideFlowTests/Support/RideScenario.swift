@@ -5,12 +5,13 @@ import Testing
 import Users
 
 /// A ride from the admin's city set-up to both ratings, through the public HTTP APIs only, as the
-/// passenger app, the driver app and the operator's tools use them. The three base URLs may be one
-/// server (`curbside serve`) or three (`--service X`).
+/// passenger app, the driver app and the operator's tools use them. The four base URLs may be one
+/// server (`curbside serve`) or four (`--service X`).
 struct RideScenario: Sendable {
     let users: String
     let trips: String
     let dispatch: String
+    let payments: String
 
     /// A city around a random point, so that runs never see each other's drivers.
     let center = (latitude: Double.random(in: -40...40), longitude: Double.random(in: -120...120))
@@ -38,8 +39,16 @@ struct RideScenario: Sendable {
             json: #"{"vehicle":"\#(driver.vehicle)","location":\#(latLng(point(north: -300)))}"#)
         #expect(online.status == 200, "go online: \(online.text)")
 
-        // The passenger asks for a price, then requests the ride with the signed quote.
+        // The passenger adds a card (tokenized as the gateway's SDK would), asks for a price, then
+        // requests the ride with the signed quote: payments places the hold before dispatch.
         let passenger = try await signedIn(role: "PASSENGER")
+        let card = try await LiveHTTP.call(
+            .post, payments + "/v1/sandbox/cardTokens", token: passenger.token,
+            json: #"{"number":"4242424242424242","expMonth":12,"expYear":2099,"cvc":"123"}"#)
+        let cardToken = try #require(card.string("token"), "tokenize: \(card.text)")
+        let method = try await LiveHTTP.call(
+            .post, payments + "/v1/users/me/paymentMethods", token: passenger.token, json: #"{"card":{"token":"\#(cardToken)"}}"#)
+        #expect(method.status == 200 && method["isDefault"] as? Bool == true, "add card: \(method.text)")
         // Passengers read cities from a replica: a city opened a moment ago may take a few ms to appear.
         let estimate = try await LiveHTTP.poll(
             .post, trips + "/v1/trips:estimateFare", token: passenger.token,
@@ -94,6 +103,25 @@ struct RideScenario: Sendable {
         let completed = try await LiveHTTP.call(.post, trips + "/v1/trips/\(tripID):complete", token: driver.token, json: "{}")
         #expect(completed.string("state") == "COMPLETED", "complete: \(completed.text)")
         #expect(completed["receipt"] != nil)
+
+        // Payments captures the final fare from the hold (an event from trips) and credits the driver.
+        let settled = try await LiveHTTP.poll(.get, payments + "/v1/payments/\(tripID)", token: passenger.token) {
+            $0.string("state") == "SETTLED"
+        }
+        let fare = try #require((completed["receipt"] as? [String: Any])?["fare"] as? [String: Any])
+        let total = try #require(fare["total"] as? [String: Any])
+        let collected = try #require(settled["collected"] as? [String: Any])
+        #expect(collected["units"] as? String == total["units"] as? String, "\(settled.text)")
+        #expect(collected["nanos"] as? Int == total["nanos"] as? Int, "\(settled.text)")
+        let tipped = try await LiveHTTP.call(
+            .post, payments + "/v1/payments/\(tripID):tip?requestId=\(UUID())", token: passenger.token,
+            json: #"{"amount":{"currencyCode":"USD","units":"2"}}"#)
+        #expect(tipped.status == 200 && (tipped["tip"] as? [String: Any])?["units"] as? String == "2", "tip: \(tipped.text)")
+        let balance = try await LiveHTTP.call(.get, payments + "/v1/drivers/me/balance", token: driver.token)
+        let earnings = try #require(((balance["balances"] as? [[String: Any]])?.first)?["earnings"] as? [String: Any], "\(balance.text)")
+        #expect(Int(earnings["units"] as? String ?? "") ?? 0 >= 2, "balance: \(balance.text)")
+        let audit = try await LiveHTTP.call(.get, payments + "/v1/ledger:audit", token: admin)
+        #expect(audit["balanced"] as? Bool == true, "ledger: \(audit.text)")
 
         // Both rate each other; the trip is in both histories; dispatch frees the driver.
         let rated = try await LiveHTTP.call(

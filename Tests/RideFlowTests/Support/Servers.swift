@@ -9,11 +9,12 @@ import IntegrationEvents
 import Logging
 import NIOCore
 import NIOPosix
+import Payments
 import ServiceLifecycle
 import Trips
 import Users
 
-/// The whole platform in one server (users, trips and dispatch modules), as `curbside serve` runs it
+/// The whole platform in one server (users, trips, dispatch and payments modules), as `curbside serve` runs it
 /// by default: events in-process, service calls through the generated clients to its own address.
 struct AllInOneServer: Sendable {
     let baseURL: String
@@ -25,8 +26,11 @@ struct AllInOneServer: Sendable {
         let platform = try await Platform(settings: settings, logger: TestEnvironment.logger)
         let modules: [any ServiceModule] = [
             try UsersModule(platform: platform),
-            try TripsModule(platform: platform, dispatch: TripsModule.dispatchGateway(platform: platform)),
+            try TripsModule(
+                platform: platform, dispatch: TripsModule.dispatchGateway(platform: platform),
+                payments: TripsModule.paymentAuthorizer(platform: platform)),
             try DispatchModule(platform: platform, drivers: DispatchModule.driverDirectory(platform: platform)),
+            try PaymentsModule(platform: platform),
         ]
         let app = try PlatformApplication.application(platform: platform, modules: modules)
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: TestEnvironment.logger)

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import IntegrationEvents
 import Logging
+import PaymentsClient
 
 @testable import Trips
 

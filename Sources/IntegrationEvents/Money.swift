@@ -17,8 +17,4 @@ public enum Money {
     public static func isCurrencyCode(_ code: String) -> Bool {
         code.utf8.count == 3 && code.utf8.allSatisfy { (65...90).contains($0) }
     }
-
-    /// The largest amount a pricing rule may hold (minor units): large enough for any fare, small
-    /// enough that fare arithmetic can never overflow.
-    public static let maxRuleAmount: Int64 = 100_000_000
 }

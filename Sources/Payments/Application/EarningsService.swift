@@ -1,0 +1,68 @@
+import CurbsideCore
+import Foundation
+import Logging
+
+/// Drivers' earnings from the ledger: their balance and their statement.
+public struct EarningsService: Sendable {
+    let ledger: LedgerStore
+    let database: Database
+    let pageTokens: PageTokenCodec
+
+    /// A driver reads their own; an admin anyone's.
+    static func requireDriverOrAdmin(_ driver: UUID, caller: Principal) throws(PaymentsError) {
+        guard caller.role == .admin || (caller.role == .driver && caller.userID == driver) else { throw .notYours }
+    }
+
+    public func balances(driver: UUID, caller: Principal, logger: Logger) async throws -> [DriverBalance] {
+        try Self.requireDriverOrAdmin(driver, caller: caller)
+        return try await database.read(logger: logger) { client in try await ledger.balances(driver: driver, on: client, logger: logger) }
+    }
+
+    func statement(driver: UUID, pageSize: Int32?, pageToken: String?, caller: Principal, logger: Logger) async throws
+        -> (lines: [LedgerStore.StatementLine], nextPageToken: String?)
+    {
+        try Self.requireDriverOrAdmin(driver, caller: caller)
+        let paging = try PageRequest(pageSize: pageSize, pageToken: pageToken, query: "statement|\(driver.uuidString)", codec: pageTokens)
+        let cursor: (Date, UUID, Int)? = try paging.cursor.map { cursor in
+            let parts = cursor.id.split(separator: "/")
+            guard let time = Timestamp.parse(cursor.sortKey), parts.count == 2, let entry = UUID(uuidString: String(parts[0])),
+                let seq = Int(parts[1])
+            else { throw AIPError.invalidArgument("pageToken is not valid", field: "pageToken", reason: "INVALID_PAGE_TOKEN") }
+            return (time, entry, seq)
+        }
+        let limit = paging.limit + 1
+        let rows = try await database.read(logger: logger) { client in
+            try await ledger.statement(driver: driver, after: cursor, limit: limit, on: client, logger: logger)
+        }
+        let page = paging.page(rows) {
+            PageTokenCodec.Cursor(sortKey: Timestamp.format($0.createTime), id: "\($0.entryID.uuidString)/\($0.seq)")
+        }
+        return (page.items, page.nextPageToken)
+    }
+}
+
+/// What admins run: commission rates and the ledger's audit.
+public struct PaymentsAdministration: Sendable {
+    let rates: CommissionRates
+    let ledger: LedgerStore
+    let database: Database
+    let clock: PaymentsClock
+
+    public func commission(city: String, vehicleClass: String, logger: Logger) async throws -> (Commission, updateTime: Date?) {
+        try await rates.rate(city: city, vehicleClass: vehicleClass, on: database, logger: logger)
+    }
+
+    public func setCommission(basisPoints: Int, city: String, vehicleClass: String, logger: Logger) async throws -> (Commission, updateTime: Date?) {
+        guard let commission = Commission(basisPoints: basisPoints) else {
+            throw PaymentsError.invalidField(field: "basisPoints", message: "basisPoints must be between 0 and 10000")
+        }
+        try await rates.set(commission, city: city, vehicleClass: vehicleClass, now: clock.now(), on: database, logger: logger)
+        return try await rates.rate(city: city, vehicleClass: vehicleClass, on: database, logger: logger)
+    }
+
+    /// The sum of all postings per currency (zero when balanced) and the accounts whose balance
+    /// disagrees with their postings (none when sound).
+    public func audit(logger: Logger) async throws -> (sums: [String: Int64], mismatched: [String]) {
+        try await database.readPrimary { client in try await ledger.audit(on: client, logger: logger) }
+    }
+}

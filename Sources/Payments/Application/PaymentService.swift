@@ -1,0 +1,166 @@
+import Crypto
+import CurbsideCore
+import Foundation
+import Logging
+
+/// A trip's payment: the hold at request, reading it, tips and refunds. What happens when the trip
+/// ends is in `PaymentService+TripEnd.swift`.
+///
+/// Every use case changes the payment in one short transaction and only then calls the gateway
+/// (through ``OperationRunner``), so no transaction is ever open during a gateway call.
+public struct PaymentService: Sendable {
+    let payments: PaymentRepository
+    let methods: PaymentMethodRepository
+    let rates: CommissionRates
+    let runner: OperationRunner
+    let databases: ServiceDatabases
+    let settings: PaymentsSettings
+    let clock: PaymentsClock
+
+    /// What trips asks for when a passenger requests a trip.
+    public struct HoldRequest: Sendable {
+        public var tripID: UUID
+        public var passengerID: UUID
+        /// `users/{user}/paymentMethods/{id}` (or `users/me/...`); nil: the default method.
+        public var paymentMethod: String?
+        /// The quoted fare, minor units.
+        public var amount: Int64
+        public var currencyCode: String
+        public var cityID: String
+        public var vehicleClass: String
+    }
+
+    /// Places the hold for a trip request, once per trip. The answer is AUTHORIZED, DECLINED, or
+    /// PENDING_AUTHORIZATION when the gateway did not answer (an event follows when it does).
+    public func authorize(_ request: HoldRequest, logger: Logger) async throws -> Payment {
+        guard request.amount > 0, request.amount <= 100_000_000 else {
+            throw PaymentsError.invalidField(field: "amount", message: "amount must be between 1 and 100000000 minor units")
+        }
+        let method = try await resolveMethod(request.paymentMethod, passenger: request.passengerID, logger: logger)
+        let now = clock.now()
+        if method.isExpired(at: now) { throw PaymentsError.cardExpired }
+        let hash = Self.hash([
+            request.passengerID.uuidString, method.id.uuidString, String(request.amount), request.currencyCode, request.cityID,
+            request.vehicleClass,
+        ])
+        let payment = Payment(
+            tripID: request.tripID, passengerID: request.passengerID, method: method,
+            amount: method.kind == .cash ? 0 : settings.holdAmount(forQuote: request.amount), currencyCode: request.currencyCode,
+            cityID: request.cityID, vehicleClass: request.vehicleClass, now: now, lease: settings.operationLease)
+        let stored = try await databases.platform.transaction(logger: logger) { connection in
+            try await payments.create(payment, requestHash: hash, on: connection, logger: logger)
+        }
+        guard stored.state == .pendingAuthorization else { return stored }
+        return try await runner.settle(stored, logger: logger)
+    }
+
+    private func resolveMethod(_ name: String?, passenger: UUID, logger: Logger) async throws -> PaymentMethod {
+        guard let name else {
+            guard let method = try await methods.defaultMethod(passenger: passenger, on: databases.passenger, logger: logger) else {
+                throw PaymentsError.noPaymentMethod
+            }
+            return method
+        }
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "users", parts[2] == "paymentMethods",
+            parts[1] == "me" || UUID(uuidString: String(parts[1])) == passenger, let id = UUID(uuidString: String(parts[3]))
+        else {
+            throw PaymentsError.invalidField(
+                field: "paymentMethod", message: "paymentMethod must be one of the passenger's: users/{user}/paymentMethods/{paymentMethod}")
+        }
+        guard let method = try await methods.method(id, passenger: passenger, primary: true, on: databases.passenger, logger: logger) else {
+            throw PaymentsError.notFound(name)
+        }
+        return method
+    }
+
+    /// The payment, for its passenger, an admin or another service.
+    public func get(_ id: UUID, caller: Principal, logger: Logger) async throws -> Payment {
+        let payment = try await payments.payment(id, on: databases.platform, reader: nil, logger: logger)
+        guard caller.role == .admin || caller.role == .service else {
+            guard let payment, payment.passengerID == caller.userID else { throw PaymentsError.notYours }
+            return payment
+        }
+        guard let payment else { throw PaymentsError.notFound("payments/\(id.uuidString.lowercased())") }
+        return payment
+    }
+
+    /// Tips the driver of the caller's completed trip; a retry with the same request id is the same tip.
+    public func tip(_ id: UUID, amount: Int64, currencyCode: String, requestID: UUID?, caller: Principal, logger: Logger) async throws
+        -> Payment
+    {
+        let now = clock.now()
+        let (window, lease) = (settings.tipWindow, settings.operationLease)
+        let change: @Sendable (inout Payment) throws -> [JournalEntry] = { payment in
+            guard payment.passengerID == caller.userID else { throw PaymentsError.notYours }
+            guard payment.currencyCode == currencyCode else {
+                throw PaymentsError.invalidField(field: "amount.currencyCode", message: "the tip must be in \(payment.currencyCode)")
+            }
+            try payment.addTip(amount, now: now, window: window, lease: lease)
+            return []
+        }
+        try await databases.platform.transaction(logger: logger) { connection in
+            guard let requestID else {
+                _ = try await payments.update(id, on: connection, logger: logger, change)
+                return
+            }
+            _ = try await IdempotencyKeys.once(
+                scope: "payments.tip/\(id.uuidString.lowercased())", requestID: requestID,
+                requestHash: Self.hash([String(amount), currencyCode, caller.userID.uuidString]), on: connection, logger: logger
+            ) {
+                _ = try await payments.update(id, on: connection, logger: logger, change)
+                return Array("ok".utf8)
+            }
+        }
+        let settled = try await settle(id, logger: logger)
+        if let tip = settled.operations.first(where: { $0.kind == .tip }), tip.state == .failed {
+            throw PaymentsError.declined(DeclineReason(rawValue: tip.failureReason ?? "") ?? .cardDeclined)
+        }
+        return settled
+    }
+
+    /// Refunds part or all of what the card paid (admins), once per request id.
+    public func refund(_ id: UUID, amount: Int64, currencyCode: String, reason: String, requestID: UUID?, caller: Principal, logger: Logger)
+        async throws -> Payment
+    {
+        guard caller.role == .admin else { throw PaymentsError.notYours }
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw PaymentsError.invalidField(field: "reason", message: "a refund needs a reason") }
+        let now = clock.now()
+        let lease = settings.operationLease
+        let refundID = UUID()
+        try await databases.platform.transaction(logger: logger) { connection in
+            _ = try await IdempotencyKeys.createOnce(
+                scope: "payments.refund/\(id.uuidString.lowercased())", requestID: requestID,
+                requestHash: Self.hash([String(amount), currencyCode, trimmed]), id: refundID, on: connection, logger: logger
+            ) {
+                _ = try await payments.update(id, on: connection, logger: logger) { payment in
+                    guard payment.currencyCode == currencyCode else {
+                        throw PaymentsError.invalidField(field: "amount.currencyCode", message: "the refund must be in \(payment.currencyCode)")
+                    }
+                    try payment.refund(refundID, amount: amount, now: now, lease: lease)
+                    return []
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO platform.refunds (id, payment_id, amount, reason, requested_by, create_time)
+                    VALUES (\(refundID), \(id), \(amount), \(trimmed), \(caller.userID), \(now.postgres))
+                    """, logger: logger)
+            }
+        }
+        return try await settle(id, logger: logger)
+    }
+
+    /// Runs whatever the payment still has open.
+    func settle(_ id: UUID, logger: Logger) async throws -> Payment {
+        guard let payment = try await payments.payment(id, on: databases.platform, reader: nil, primary: true, logger: logger) else {
+            throw PaymentsError.notFound("payments/\(id.uuidString.lowercased())")
+        }
+        return try await runner.settle(payment, logger: logger)
+    }
+
+    /// A fingerprint of a request's body, so a request id reused with another body is refused.
+    static func hash(_ parts: [String]) -> String {
+        SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
