@@ -20,6 +20,9 @@ public struct PaymentsModule: ServiceModule {
     public let administration: PaymentsAdministration
     /// Retries unanswered gateway operations and notices lapsed holds; runs in every instance.
     public let reconciler: Reconciler
+    public let payouts: PayoutService
+    /// Starts the daily payout run and resumes abandoned ones; runs in every instance.
+    public let payoutScheduler: PayoutScheduler
     /// The built-in gateway, when it is the one in use.
     public let sandbox: SandboxGateway?
     let receiver: PaymentsEventReceiver
@@ -76,19 +79,23 @@ public struct PaymentsModule: ServiceModule {
             methods: methodRepository, gateway: chosen, databases: databases, pageTokens: platform.pageTokens, clock: clock)
         earnings = EarningsService(ledger: ledger, database: database, pageTokens: platform.pageTokens)
         administration = PaymentsAdministration(rates: rates, ledger: ledger, database: database, clock: clock)
+        payouts = PayoutService(
+            store: PayoutStore(ledger: ledger), database: database, settings: settings, clock: clock, logger: logger)
+        payoutScheduler = PayoutScheduler(payouts: payouts, settings: settings, clock: clock, logger: logger)
         reconciler = Reconciler(payments: repository, runner: runner, database: database, settings: settings, clock: clock, logger: logger)
         receiver = PaymentsEventReceiver(service: payments, logger: logger)
     }
 
     public func registerRoutes(on transport: GuardedTransport) throws {
-        let api = PaymentsAPI(methods: methods, payments: payments, earnings: earnings, administration: administration, sandbox: sandbox)
+        let api = PaymentsAPI(
+            methods: methods, payments: payments, earnings: earnings, payouts: payouts, administration: administration, sandbox: sandbox)
         try api.registerHandlers(
             on: transport,
             configuration: Configuration(
                 dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
     }
 
-    public var backgroundServices: [any Service] { [reconciler] }
+    public var backgroundServices: [any Service] { [reconciler, payoutScheduler] }
 
     public var eventReceivers: [String: any EventReceiver] { [EventRouting.payments: receiver] }
 }

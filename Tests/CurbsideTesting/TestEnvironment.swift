@@ -11,6 +11,8 @@ public enum TestEnvironment {
         "curbside.auth.sign_in_max_failures": "3",
         "curbside.http.trust_forwarded_for": "true",
         "curbside.http.max_body_bytes": "65536",
+        // Tests start payout runs themselves; a daily run would pay other tests' drivers at random.
+        "curbside.payments.daily_payouts": "false",
     ]
 
     private static let cache = PlatformCache()

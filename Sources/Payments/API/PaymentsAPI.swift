@@ -11,6 +11,7 @@ struct PaymentsAPI: APIProtocol {
     let methods: PaymentMethodService
     let payments: PaymentService
     let earnings: EarningsService
+    let payouts: PayoutService
     let administration: PaymentsAdministration
     /// Set with the sandbox gateway only.
     let sandbox: SandboxGateway?
@@ -202,6 +203,23 @@ struct PaymentsAPI: APIProtocol {
 
     private static func rate(_ commission: Commission, _ time: Date?, city: String, vehicleClass: String) -> Components.Schemas.CommissionRate {
         .init(name: "cities/\(city)/commissionRates/\(vehicleClass)", basisPoints: Int32(commission.basisPoints), updateTime: time)
+    }
+
+    func createPayoutRun(_ input: Operations.CreatePayoutRun.Input) async throws -> Operations.CreatePayoutRun.Output {
+        try await PaymentsErrorMapping.translating {
+            var bodyID: String?
+            if case .json(let body) = input.body { bodyID = body.requestId }
+            let run = try await payouts.requestRun(
+                requestID: try PaymentsMapping.requestID(query: input.query.requestId, body: bodyID), caller: try caller())
+            return .ok(.init(body: .json(PaymentsMapping.operation(run))))
+        }
+    }
+
+    func getOperation(_ input: Operations.GetOperation.Input) async throws -> Operations.GetOperation.Output {
+        try await PaymentsErrorMapping.translating {
+            let id = try PaymentsMapping.uuid(input.path.operation, field: "operation")
+            return .ok(.init(body: .json(PaymentsMapping.operation(try await payouts.operation(id, caller: try caller())))))
+        }
     }
 
     func auditLedger(_ input: Operations.AuditLedger.Input) async throws -> Operations.AuditLedger.Output {

@@ -54,6 +54,23 @@ enum PaymentsMapping {
             createTime: payment.createTime, updateTime: payment.updateTime, endTime: payment.endTime)
     }
 
+    /// A payout run as an AIP-151 operation.
+    static func operation(_ run: PayoutRun) -> Components.Schemas.Operation {
+        let done = run.state != .running
+        return .init(
+            name: run.operationName, done: done,
+            metadata: .init(
+                _commat_type: "type.googleapis.com/curbside.payments.v1.PayoutRunMetadata", run: run.key,
+                state: .init(rawValue: run.state.rawValue) ?? .running, threshold: String(run.threshold), createTime: run.createTime,
+                doneTime: run.doneTime),
+            response: run.state == .succeeded
+                ? .init(
+                    _commat_type: "type.googleapis.com/curbside.payments.v1.PayoutRunResult",
+                    totals: run.totals.map { .init(drivers: Int32(clamping: $0.drivers), amount: money($0.amount, $0.currencyCode)) })
+                : nil,
+            error: run.state == .failed ? .init(code: 13, message: run.error ?? "the payout run failed") : nil)
+    }
+
     /// `me` (the caller) or a UUID.
     static func userID(_ segment: String, caller: Principal, field: String) throws(AIPError) -> UUID {
         if segment == "me" { return caller.userID }

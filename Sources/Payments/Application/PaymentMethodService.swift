@@ -32,15 +32,18 @@ public struct PaymentMethodService: Sendable {
             guard !trimmed.isEmpty, trimmed.count <= 255 else {
                 throw PaymentsError.invalidField(field: "card.token", message: "card.token must be 1 to 255 characters")
             }
-            let card: CardDetails
+            let id = UUID()
+            let saved: SavedCard
             do throws(GatewayError) {
-                card = try await gateway.card(token: trimmed)
+                // Keyed by the request id when there is one, so a retried add saves the card once.
+                saved = try await gateway.saveCard(token: trimmed, idempotencyKey: "curbside-card-\((requestID ?? id).uuidString.lowercased())")
             } catch {
                 guard case .rejected = error else { throw PaymentsError.outcomeUnknown }
                 throw PaymentsError.invalidField(field: "card.token", message: "the gateway knows no card with this token")
             }
             method = PaymentMethod(
-                id: UUID(), passengerID: passenger, kind: .card, gatewayToken: trimmed, card: card, isDefault: false, createTime: now)
+                id: id, passengerID: passenger, kind: .card, gatewayToken: saved.reference, card: saved.card, isDefault: false,
+                createTime: now)
             if method.isExpired(at: now) { throw PaymentsError.cardExpired }
             fingerprint = "card:" + trimmed
         }

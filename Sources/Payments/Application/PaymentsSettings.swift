@@ -30,6 +30,12 @@ public struct PaymentsSettings: Sendable {
     public var retryBase: TimeInterval
     /// How often the reconciler looks for unanswered operations and lapsed holds.
     public var reconcileInterval: Duration
+    /// Whether a payout run starts every day by itself.
+    public var dailyPayouts: Bool
+    /// The hour (UTC) after which the daily payout run starts.
+    public var payoutHourUTC: Int
+    /// The smallest payable balance a run pays out (minor units); smaller ones wait.
+    public var payoutThreshold: Int64
 
     public init(_ config: ConfigReader) {
         gateway = Gateway(rawValue: config.string(forKey: "payments.gateway", default: "sandbox")) ?? .sandbox
@@ -45,6 +51,9 @@ public struct PaymentsSettings: Sendable {
         operationLease = TimeInterval(max(1, config.int(forKey: "payments.operation_lease_seconds", default: 30)))
         retryBase = TimeInterval(max(100, config.int(forKey: "payments.retry_base_ms", default: 5000))) / 1000
         reconcileInterval = .milliseconds(max(50, config.int(forKey: "payments.reconcile_interval_ms", default: 2000)))
+        dailyPayouts = config.bool(forKey: "payments.daily_payouts", default: true)
+        payoutHourUTC = min(23, max(0, config.int(forKey: "payments.payout_hour_utc", default: 2)))
+        payoutThreshold = Int64(max(1, config.int(forKey: "payments.payout_threshold_minor_units", default: 1000)))
     }
 
     /// The hold for a quoted amount: the amount plus the buffer, rounded up to a whole minor unit.

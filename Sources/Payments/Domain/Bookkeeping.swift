@@ -68,16 +68,20 @@ public enum Bookkeeping {
             ], createTime: time)
     }
 
-    /// A driver's balance paid out to their bank.
-    public static func payout(driver: UUID, amount: Int64, currencyCode: String, subject: String, at time: Date) throws(LedgerError)
-        -> JournalEntry
+    /// A driver's balance paid out to their bank: `amount` sent, and the cash they hold
+    /// (`cashSettled`) netted against their earnings, so both accounts end at zero.
+    public static func payout(driver: UUID, amount: Int64, cashSettled: Int64 = 0, currencyCode: String, subject: String, at time: Date)
+        throws(LedgerError) -> JournalEntry
     {
-        try JournalEntry(
-            kind: .payout, subject: subject,
-            postings: [
-                .init(LedgerAccount(.driverEarnings, owner: driver, currencyCode: currencyCode), amount),
-                .init(LedgerAccount(.payoutsClearing, currencyCode: currencyCode), -amount),
-            ], createTime: time)
+        guard amount > 0, cashSettled >= 0 else { throw .invalidAmount }
+        var postings: [JournalEntry.Posting] = [
+            .init(LedgerAccount(.driverEarnings, owner: driver, currencyCode: currencyCode), amount + cashSettled),
+            .init(LedgerAccount(.payoutsClearing, currencyCode: currencyCode), -amount),
+        ]
+        if cashSettled > 0 {
+            postings.append(.init(LedgerAccount(.driverCash, owner: driver, currencyCode: currencyCode), -cashSettled))
+        }
+        return try JournalEntry(kind: .payout, subject: subject, postings: postings, createTime: time)
     }
 
     private static func earned(

@@ -10,6 +10,11 @@ public protocol PaymentGateway: Sendable {
     /// The card behind a token made by the gateway's client SDK (the API never sees card numbers).
     func card(token: String) async throws(GatewayError) -> CardDetails
 
+    /// Readies a freshly tokenized card for charges without the passenger present (at Stripe: a
+    /// Customer with the PaymentMethod attached) and returns the reference later calls charge.
+    /// Called once when a passenger adds the card; the key makes a retried add one customer.
+    func saveCard(token: String, idempotencyKey: String) async throws(GatewayError) -> SavedCard
+
     /// Places a hold of `request.amount` (authorization with manual capture).
     func authorize(_ request: GatewayChargeRequest) async throws(GatewayError) -> GatewayHold
 
@@ -39,6 +44,25 @@ public struct CardDetails: Sendable, Equatable, Codable {
         self.last4 = last4
         self.expMonth = expMonth
         self.expYear = expYear
+    }
+}
+
+/// A card ready for repeated charges: what payments stores (never shown by the API) and its details.
+public struct SavedCard: Sendable, Equatable {
+    /// What ``GatewayChargeRequest/cardToken`` carries for this card from now on.
+    public var reference: String
+    public var card: CardDetails
+
+    public init(reference: String, card: CardDetails) {
+        self.reference = reference
+        self.card = card
+    }
+}
+
+extension PaymentGateway {
+    /// Gateways whose tokens are reusable as they are (the sandbox) save nothing.
+    public func saveCard(token: String, idempotencyKey: String) async throws(GatewayError) -> SavedCard {
+        SavedCard(reference: token, card: try await card(token: token))
     }
 }
 

@@ -11,7 +11,37 @@ enum PaymentsMigrations {
         Migration(1, "payments", schema + "\n" + ledger + "\n" + sandbox + "\n" + OutboxSchema.createOutbox + "\n" + IdempotencyKeys.migrationSQL),
         Migration(2, "event_delivery", OutboxSchema.addDelivery),
         Migration(3, "event_retention", OutboxSchema.addRetention),
+        Migration(4, "payouts", payouts),
     ]
+
+    /// Payout runs (each an AIP-151 operation) and the payouts they made: one per driver and
+    /// currency per run, whatever instances run it.
+    static let payouts = """
+        CREATE TABLE platform.payout_runs (
+            id uuid PRIMARY KEY,
+            run_key text NOT NULL UNIQUE,
+            state text NOT NULL CHECK (state IN ('RUNNING', 'SUCCEEDED', 'FAILED')),
+            threshold bigint NOT NULL CHECK (threshold > 0),
+            requested_by uuid,
+            error text,
+            lease_until timestamptz NOT NULL,
+            create_time timestamptz NOT NULL,
+            done_time timestamptz
+        );
+        CREATE INDEX payout_runs_running ON platform.payout_runs (lease_until) WHERE state = 'RUNNING';
+
+        CREATE TABLE platform.payouts (
+            id uuid PRIMARY KEY,
+            run_id uuid NOT NULL REFERENCES platform.payout_runs (id),
+            driver_id uuid NOT NULL,
+            currency_code text NOT NULL,
+            amount bigint NOT NULL CHECK (amount > 0),
+            cash_settled bigint NOT NULL CHECK (cash_settled >= 0),
+            create_time timestamptz NOT NULL,
+            UNIQUE (run_id, driver_id, currency_code)
+        );
+        CREATE INDEX payouts_driver ON platform.payouts (driver_id, create_time);
+        """
 
     static let schema = """
         CREATE TABLE passenger.payment_methods (

@@ -22,6 +22,7 @@ struct ProcessCluster: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["CURBSIDE_AUTH_BCRYPT_COST"] = "4"
         environment["CURBSIDE_LOG_LEVEL"] = "info"
+        environment["CURBSIDE_PAYMENTS_DAILY_PAYOUTS"] = "false"
         environment["CURBSIDE_EVENTS_EXPORT_DIR"] = logs.appendingPathComponent("analytics").path
         environment["CURBSIDE_EVENTS_SUBSCRIBER_URLS"] = "trips=\(urls[.trips]!),dispatch=\(urls[.dispatch]!),payments=\(urls[.payments]!)"
         for service in services { environment["CURBSIDE_SERVICES_\(service.rawValue.uppercased())_URL"] = urls[service] }
