@@ -62,6 +62,8 @@ test: ## Lint, then run the tests against a throwaway primary + replicas (TEST_A
 	# of one suite's server (the offer sweeper, the analytics exporter) would take another
 	# suite's work. Concurrency is tested inside tests, against one shared database.
 	CURBSIDE_TEST_BINARY="$$(pwd)/$(CURBSIDE)" $(SWIFT) test --no-parallel $(TEST_ARGS)
+	# Every money movement of the whole suite, checked once more: the ledger must balance.
+	$(CURBSIDE) ledger audit
 
 clean-db: ## Stop and delete the local PostgreSQL in PG_DIR
 	@scripts/postgres.sh destroy '$(PG_DIR)'

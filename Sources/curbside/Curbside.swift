@@ -9,6 +9,6 @@ struct Curbside: AsyncParsableCommand {
         discussion: """
             Configuration comes from environment variables (CURBSIDE_*, listed in the README); flags override them.
             """,
-        subcommands: [Serve.self, Migrate.self, OpenAPI.self, Admin.self, DatabaseCommand.self]
+        subcommands: [Serve.self, Migrate.self, OpenAPI.self, Admin.self, Ledger.self, DatabaseCommand.self]
     )
 }

@@ -64,6 +64,155 @@ import Testing
         #expect(read.headers[StripeStandIn.stripeVersion] == "2024-06-20")
     }
 
+    @Test func savingACardMakesACustomerAndAttachesTheCardToIt() async throws {
+        let standIn = StripeStandIn()
+        let saved = try await standIn.serve { url in
+            try await gateway(url).saveCard(token: "pm_card_visa", idempotencyKey: "card-1")
+        }
+        let customer = try #require(standIn.customer(of: "pm_card_visa"))
+        #expect(customer.hasPrefix("cus_"))
+        #expect(
+            saved
+                == SavedCard(
+                    reference: "\(customer)/pm_card_visa", card: CardDetails(brand: "visa", last4: "4242", expMonth: 12, expYear: 2034)))
+        let sent = standIn.received
+        #expect(
+            sent.map { "\($0.method.rawValue) \($0.path)" } == [
+                "GET /v1/payment_methods/pm_card_visa", "POST /v1/customers", "POST /v1/payment_methods/pm_card_visa/attach",
+            ])
+        guard sent.count == 3 else { return }
+        #expect(sent[1].headers[StripeStandIn.idempotencyKey] == "card-1-customer")
+        #expect(sent[1].fields == ["metadata[curbside_save_key]": "card-1"])
+        #expect(sent[2].headers[StripeStandIn.idempotencyKey] == "card-1-attach")
+        #expect(sent[2].fields == ["customer": customer])
+    }
+
+    @Test func aSavedCardPaysAgainAndAgainThroughItsReference() async throws {
+        let standIn = StripeStandIn()
+        try await standIn.serve { url in
+            let gateway = gateway(url)
+            let saved = try await gateway.saveCard(token: "pm_card_visa", idempotencyKey: "card-1")
+            let customer = try #require(standIn.customer(of: "pm_card_visa"))
+            // The hold at request, captured at the end; then the rest of the fare, then a tip.
+            let hold = try await gateway.authorize(chargeRequest(saved.reference, amount: 2_000))
+            let sent = try #require(standIn.received.last)
+            #expect(sent.fields["customer"] == customer)
+            #expect(sent.fields["payment_method"] == "pm_card_visa")
+            _ = try await gateway.capture(hold: hold.reference, amount: 2_000, idempotencyKey: "capture-1")
+            let rest = try await gateway.charge(chargeRequest(saved.reference, amount: 450))
+            let tip = try await gateway.charge(chargeRequest(saved.reference, amount: 300))
+            for reference in [hold.reference, rest.reference, tip.reference] {
+                #expect(standIn.intent(reference)?.status == "succeeded")
+                #expect(standIn.intent(reference)?.customer == customer)
+            }
+            // The payment method is the customer's now: Stripe refuses it without the customer.
+            let bare = await failure { try await gateway.charge(chargeRequest("pm_card_visa")) }
+            #expect(isRejected(bare))
+            #expect(try await gateway.card(token: saved.reference) == saved.card)
+            #expect(standIn.received.last?.path == "/v1/payment_methods/pm_card_visa")
+        }
+    }
+
+    @Test func anUnsavedCardPaysOnceAndCannotBeSavedAfterwards() async throws {
+        let standIn = StripeStandIn()
+        try await standIn.serve { url in
+            let gateway = gateway(url)
+            // A bare payment method (stored before cards were saved) is sent as it is.
+            _ = try await gateway.authorize(chargeRequest("pm_card_mastercard"))
+            let sent = try #require(standIn.received.last)
+            #expect(sent.fields["payment_method"] == "pm_card_mastercard")
+            #expect(sent.fields["customer"] == nil)
+            let again = await failure { try await gateway.charge(chargeRequest("pm_card_mastercard")) }
+            #expect(isRejected(again))
+            let save = await failure { try await gateway.saveCard(token: "pm_card_mastercard", idempotencyKey: "card-1") }
+            #expect(isRejected(save))
+        }
+    }
+
+    @Test func savingTheSameCardAgainKeepsItsCustomer() async throws {
+        let standIn = StripeStandIn()
+        try await standIn.serve { url in
+            let gateway = gateway(url)
+            let first = try await gateway.saveCard(token: "pm_card_visa", idempotencyKey: "card-1")
+            let retried = try await gateway.saveCard(token: "pm_card_visa", idempotencyKey: "card-1")
+            let another = try await gateway.saveCard(token: "pm_card_visa", idempotencyKey: "card-2")
+            #expect(retried == first)
+            #expect(another == first)
+            // Accepted in the saved form too.
+            #expect(try await gateway.saveCard(token: first.reference, idempotencyKey: "card-3") == first)
+        }
+        #expect(standIn.customerCount == 1)
+    }
+
+    @Test func aFailedAttachLeavesTheOutcomeUnknownAndItsRetryMakesNoSecondCustomer() async throws {
+        let attach = "/v1/payment_methods/pm_card_visa/attach"
+        let standIn = StripeStandIn(mode: .failingOnce(path: attach, status: .internalServerError, performed: false))
+        try await standIn.serve { url in
+            let gateway = gateway(url)
+            let failed = await failure { try await gateway.saveCard(token: "pm_card_visa", idempotencyKey: "card-1") }
+            #expect(isUnknownOutcome(failed))
+            // The same key gets the same customer back, and (Stripe keeps a 500 for its key) the same 500.
+            let retried = await failure { try await gateway.saveCard(token: "pm_card_visa", idempotencyKey: "card-1") }
+            #expect(isUnknownOutcome(retried))
+            #expect(standIn.customerCount == 1)
+            #expect(standIn.customer(of: "pm_card_visa") == nil)
+            // Adding the card again (a new key) gets past it; the first customer stays unused.
+            let saved = try await gateway.saveCard(token: "pm_card_visa", idempotencyKey: "card-2")
+            let owner = try #require(standIn.customer(of: "pm_card_visa"))
+            #expect(saved.reference == "\(owner)/pm_card_visa")
+            #expect(standIn.customerCount == 2)
+        }
+    }
+
+    @Test func aRetryAfterAnAttachWhoseAnswerWasLostFindsTheCardSaved() async throws {
+        let attach = "/v1/payment_methods/pm_card_visa/attach"
+        let standIn = StripeStandIn(mode: .failingOnce(path: attach, status: .badGateway, performed: true))
+        try await standIn.serve { url in
+            let gateway = gateway(url)
+            let lost = await failure { try await gateway.saveCard(token: "pm_card_visa", idempotencyKey: "card-1") }
+            #expect(isUnknownOutcome(lost))
+            let saved = try await gateway.saveCard(token: "pm_card_visa", idempotencyKey: "card-1")
+            let owner = try #require(standIn.customer(of: "pm_card_visa"))
+            #expect(saved.reference == "\(owner)/pm_card_visa")
+            #expect(standIn.customerCount == 1)
+        }
+    }
+
+    @Test func aCardAttachedMeanwhileByARacingSaveKeepsThatCustomer() async throws {
+        let standIn = StripeStandIn(mode: .racingAttach)
+        try await standIn.serve { url in
+            let saved = try await gateway(url).saveCard(token: "pm_card_visa", idempotencyKey: "card-1")
+            let owner = try #require(standIn.customer(of: "pm_card_visa"))
+            #expect(saved.reference == "\(owner)/pm_card_visa")
+            // The racing save's, and the one this save made before it lost the race.
+            #expect(standIn.customerCount == 2)
+        }
+    }
+
+    @Test func anUnknownOrMalformedCardIsRejectedBeforeAnyCustomerIsMade() async throws {
+        let standIn = StripeStandIn()
+        try await standIn.serve { url in
+            let gateway = gateway(url)
+            let unknown = await failure { try await gateway.saveCard(token: "pm_unknown", idempotencyKey: "card-1") }
+            #expect(unknown == .rejected("No such PaymentMethod: 'pm_unknown'"))
+            for malformed in ["", "cus_1/", "/pm_card_visa", "cus_1/pm_card_visa/x"] {
+                #expect(isRejected(await failure { try await gateway.saveCard(token: malformed, idempotencyKey: "card-2") }))
+                #expect(isRejected(await failure { try await gateway.card(token: malformed) }))
+                #expect(isRejected(await failure { try await gateway.charge(chargeRequest(malformed)) }))
+            }
+        }
+        #expect(standIn.customerCount == 0)
+        #expect(standIn.received.count == 1)
+    }
+
+    @Test func aCardDeclinedWhenAttachedIsRejectedNotDeclined() async throws {
+        try await StripeStandIn().serve { url in
+            let error = await failure { try await gateway(url).saveCard(token: "pm_card_chargeDeclined", idempotencyKey: "card-1") }
+            // Payments reads a rejection as a card it cannot use; a decline while saving would read as an open outcome.
+            #expect(error == .rejected("Your card was declined."))
+        }
+    }
+
     @Test func aHoldIsAPaymentIntentConfirmedForManualCapture() async throws {
         let standIn = StripeStandIn()
         try await standIn.serve { url in
@@ -240,7 +389,9 @@ import Testing
             let gateway = gateway(url)
             let errors = [
                 await failure { try await gateway.card(token: "pm_card_visa") },
+                await failure { try await gateway.saveCard(token: "pm_card_visa", idempotencyKey: "s") },
                 await failure { try await gateway.authorize(chargeRequest()) },
+                await failure { try await gateway.charge(chargeRequest()) },
                 await failure { try await gateway.capture(hold: "pi_1", amount: 1, idempotencyKey: "c") },
                 await failure { try await gateway.release(hold: "pi_1", idempotencyKey: "r") },
                 await failure { try await gateway.refund(charge: "pi_1", amount: 1, idempotencyKey: "f") },
@@ -285,6 +436,7 @@ import Testing
             #expect(!String(reflecting: gateway).contains(key))
             return [
                 await failure { try await gateway.card(token: "pm_unknown") },
+                await failure { try await gateway.saveCard(token: "pm_unknown", idempotencyKey: "s") },
                 await failure { try await gateway.capture(hold: "pi_unknown", amount: 1, idempotencyKey: "c") },
             ]
         }
@@ -297,7 +449,7 @@ import Testing
             [await failure { try await gateway(url, key: key, timeout: .milliseconds(200)).authorize(chargeRequest()) }]
         }
         errors.append(await failure { try await gateway(URL(string: "http://127.0.0.1:1")!, key: key).card(token: "pm_card_visa") })
-        #expect(errors.count == 7)
+        #expect(errors.count == 8)
         for error in errors {
             #expect(error != nil)
             #expect(!String(describing: error).contains(key))

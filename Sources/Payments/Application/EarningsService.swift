@@ -60,6 +60,40 @@ public struct PaymentsAdministration: Sendable {
         return try await rates.rate(city: city, vehicleClass: vehicleClass, on: database, logger: logger)
     }
 
+    /// The audit with the ledger's size, for an operator's report.
+    public struct Report: Sendable {
+        public var entries: Int
+        public var postings: Int
+        public var accounts: Int
+        public var sums: [String: Int64]
+        public var mismatched: [String]
+        /// Money received by card per currency (card payments, before refunds).
+        public var cardPayments: [String: Int64]
+    }
+
+    public func report(logger: Logger) async throws -> Report {
+        let audit = try await audit(logger: logger)
+        return try await database.readPrimary { client in
+            var report = Report(entries: 0, postings: 0, accounts: 0, sums: audit.sums, mismatched: audit.mismatched, cardPayments: [:])
+            let counts = try await client.query(
+                """
+                SELECT (SELECT count(*) FROM platform.journal_entries)::int, (SELECT count(*) FROM platform.postings)::int,
+                       (SELECT count(*) FROM platform.ledger_accounts)::int
+                """, logger: logger)
+            for try await (entries, postings, accounts) in counts.decode((Int, Int, Int).self) {
+                (report.entries, report.postings, report.accounts) = (entries, postings, accounts)
+            }
+            let card = try await client.query(
+                """
+                SELECT a.currency_code, sum(p.amount)::bigint FROM platform.postings p
+                JOIN platform.journal_entries e ON e.id = p.entry_id JOIN platform.ledger_accounts a ON a.key = p.account_key
+                WHERE e.kind = 'CARD_PAYMENT' AND a.kind = 'GATEWAY_CLEARING' GROUP BY a.currency_code
+                """, logger: logger)
+            for try await (currency, total) in card.decode((String, Int64).self) { report.cardPayments[currency] = total }
+            return report
+        }
+    }
+
     /// The sum of all postings per currency (zero when balanced) and the accounts whose balance
     /// disagrees with their postings (none when sound).
     public func audit(logger: Logger) async throws -> (sums: [String: Int64], mismatched: [String]) {

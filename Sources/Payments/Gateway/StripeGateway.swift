@@ -7,6 +7,12 @@ import NIOHTTP1
 /// confirmed off-session with manual capture, an immediate charge one with automatic capture; the
 /// PaymentIntent's id is the reference of both.
 ///
+/// A card is saved before it pays: Stripe lets a PaymentMethod attached to no Customer pay once, and a
+/// fare takes several payments (the hold, the rest of the fare, a tip). ``saveCard(token:idempotencyKey:)``
+/// attaches it to a Customer of its own and answers `cus_.../pm_...`, which every PaymentIntent then
+/// sends as `customer` and `payment_method`; a bare `pm_...` (stored before cards were saved) is sent as
+/// it is.
+///
 /// Every POST carries the caller's idempotency key as `Idempotency-Key`, so asking again after
 /// ``GatewayError/unknownOutcome(_:)`` returns Stripe's first answer instead of moving money twice.
 /// The secret key goes into the `Authorization` header and nowhere else: no error and no description
@@ -42,10 +48,52 @@ public struct StripeGateway: PaymentGateway {
         self.client = client
     }
 
+    /// The card of a PaymentMethod: `token` is its id, or a reference ``saveCard(token:idempotencyKey:)``
+    /// made (whose PaymentMethod part is read).
     public func card(token: String) async throws(GatewayError) -> CardDetails {
-        let method: StripePaymentMethod = try await call(.GET, "/v1/payment_methods/\(StripeForm.escape(token))")
-        guard let card = method.card else { throw .rejected("payment method \(method.id) is not a card") }
-        return CardDetails(brand: card.brand, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear)
+        let reference = try StripeCardReference(token)
+        let method: StripePaymentMethod = try await call(.GET, Self.paymentMethodPath(reference.paymentMethod))
+        return try Self.details(method)
+    }
+
+    /// Attaches the PaymentMethod `token` names to a new Customer (`POST /v1/customers` under
+    /// `idempotencyKey` + `-customer`, then `POST /v1/payment_methods/{id}/attach` under `-attach`)
+    /// and answers `cus_.../pm_...` with the attached card.
+    ///
+    /// The PaymentMethod is read first, so a card that has a Customer already keeps it and no other
+    /// is made: a retry whose attach went through though its answer was lost, a card saved under
+    /// another key, or one attached meanwhile by a save racing this one. An unknown PaymentMethod makes
+    /// no Customer. Every refusal, a card error at the attach included, is ``GatewayError/rejected(_:)``.
+    public func saveCard(token: String, idempotencyKey: String) async throws(GatewayError) -> SavedCard {
+        let given = try StripeCardReference(token)
+        let path = Self.paymentMethodPath(given.paymentMethod)
+        let method: StripePaymentMethod = try await saving(.GET, path)
+        if let owner = method.customer { return try Self.savedCard(method, customer: owner) }
+        // Refused before a Customer exists for it.
+        _ = try Self.details(method)
+
+        var customerForm = StripeForm()
+        // Lets an operator tell which card add made a Customer, and so find one a raced save left unused.
+        customerForm.add("metadata[curbside_save_key]", idempotencyKey)
+        let customer: StripeCustomer = try await saving(
+            .POST, "/v1/customers", form: customerForm, idempotencyKey: idempotencyKey + "-customer")
+
+        var attachForm = StripeForm()
+        attachForm.add("customer", customer.id)
+        let attached: StripePaymentMethod
+        do throws(StripeFailure) {
+            attached = try await send(.POST, path + "/attach", form: attachForm, idempotencyKey: idempotencyKey + "-attach")
+        } catch .refused(let status, let error) where status == 400 {
+            // Stripe refuses to attach a card that has a Customer to another: if a save racing this one
+            // attached it since it was read, that Customer is the one payments must name. The Customer
+            // made here stays unused.
+            let current: StripePaymentMethod = try await saving(.GET, path)
+            guard let owner = current.customer else { throw StripeFailure.refused(status: status, error).savingCardError }
+            return try Self.savedCard(current, customer: owner)
+        } catch {
+            throw error.savingCardError
+        }
+        return try Self.savedCard(attached, customer: attached.customer ?? customer.id)
     }
 
     public func authorize(_ request: GatewayChargeRequest) async throws(GatewayError) -> GatewayHold {
@@ -123,10 +171,13 @@ public struct StripeGateway: PaymentGateway {
     private func createIntent(_ request: GatewayChargeRequest, captureMethod: String) async throws(GatewayError)
         -> StripePaymentIntent
     {
+        let card = try StripeCardReference(request.cardToken)
         var form = StripeForm()
         form.add("amount", request.amount)
         form.add("currency", request.currencyCode.lowercased())
-        form.add("payment_method", request.cardToken)
+        // Stripe refuses a PaymentMethod that has a Customer unless the intent names that Customer.
+        if let customer = card.customer { form.add("customer", customer) }
+        form.add("payment_method", card.paymentMethod)
         // Cards only: otherwise the account's automatic payment methods may redirect, and Stripe
         // refuses to confirm without a `return_url`.
         form.add("payment_method_types[]", "card")
@@ -147,6 +198,31 @@ public struct StripeGateway: PaymentGateway {
         } catch {
             throw error.gatewayError
         }
+    }
+
+    /// ``call(_:_:form:idempotencyKey:)`` for the calls that save a card (see ``StripeFailure/savingCardError``).
+    private func saving<Object: Decodable>(
+        _ method: HTTPMethod, _ path: String, form: StripeForm? = nil, idempotencyKey: String? = nil
+    ) async throws(GatewayError) -> Object {
+        do throws(StripeFailure) {
+            return try await send(method, path, form: form, idempotencyKey: idempotencyKey)
+        } catch {
+            throw error.savingCardError
+        }
+    }
+
+    private static func paymentMethodPath(_ id: String) -> String {
+        "/v1/payment_methods/\(StripeForm.escape(id))"
+    }
+
+    private static func details(_ method: StripePaymentMethod) throws(GatewayError) -> CardDetails {
+        guard let card = method.card else { throw .rejected("payment method \(method.id) is not a card") }
+        return CardDetails(brand: card.brand, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear)
+    }
+
+    private static func savedCard(_ method: StripePaymentMethod, customer: String) throws(GatewayError) -> SavedCard {
+        let reference = StripeCardReference(customer: customer, paymentMethod: method.id)
+        return SavedCard(reference: reference.description, card: try details(method))
     }
 
     /// One call: the object on 2xx; Stripe's error on any other answer that says nothing happened;
@@ -224,4 +300,31 @@ extension StripeGateway: CustomStringConvertible, CustomDebugStringConvertible {
     /// Names the API, never the key: a gateway that ends up in a log or a test failure leaks nothing.
     public var description: String { "StripeGateway(\(baseURL))" }
     public var debugDescription: String { description }
+}
+
+/// A card as payments names it to ``StripeGateway``: `cus_.../pm_...` once saved (the Customer every
+/// PaymentIntent must then name, and its PaymentMethod), or a bare `pm_...` stored before cards were.
+struct StripeCardReference: Equatable, Sendable, CustomStringConvertible {
+    var customer: String?
+    var paymentMethod: String
+
+    init(customer: String?, paymentMethod: String) {
+        self.customer = customer
+        self.paymentMethod = paymentMethod
+    }
+
+    /// Refuses an empty part or a second `/` without asking Stripe: its ids contain no `/`, so such
+    /// a reference is none the adapter made.
+    init(_ reference: String) throws(GatewayError) {
+        let parts = reference.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count <= 2, !parts.contains(where: \.isEmpty) else {
+            throw .rejected("not a Stripe card reference: expected pm_... or cus_.../pm_...")
+        }
+        self.init(customer: parts.count == 2 ? parts[0] : nil, paymentMethod: parts[parts.count - 1])
+    }
+
+    /// What ``SavedCard/reference`` carries.
+    var description: String {
+        customer.map { "\($0)/\(paymentMethod)" } ?? paymentMethod
+    }
 }

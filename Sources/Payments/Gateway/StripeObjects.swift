@@ -3,7 +3,7 @@ import Foundation
 // The parts of Stripe's objects (API version 2024-06-20) that the adapter reads, decoded with
 // `.convertFromSnakeCase`; everything else Stripe sends is ignored.
 
-/// `GET /v1/payment_methods/{id}`.
+/// `GET /v1/payment_methods/{id}`, and the answer to `POST /v1/payment_methods/{id}/attach`.
 struct StripePaymentMethod: Decodable, Sendable {
     struct Card: Decodable, Sendable {
         var brand: String
@@ -15,6 +15,14 @@ struct StripePaymentMethod: Decodable, Sendable {
     var id: String
     /// Absent for payment methods that are not cards.
     var card: Card?
+    /// The Customer it is attached to (an id: nothing here asks Stripe to expand it); nil while it
+    /// is attached to none, which lets it pay only once.
+    var customer: String?
+}
+
+/// `POST /v1/customers`: only its id, which attaching a card and every later payment name.
+struct StripeCustomer: Decodable, Sendable {
+    var id: String
 }
 
 /// A PaymentIntent: a hold while `requires_capture`, money taken once `succeeded`.
@@ -98,6 +106,14 @@ enum StripeFailure: Error {
             if status == 401 { return .rejected("Stripe refused the API key (401)") }
             return .rejected(error?.message ?? "Stripe refused the call (\(status))")
         }
+    }
+
+    /// ``gatewayError`` for the calls that save a card, where a card error is a refusal too: no
+    /// money was to move, so there is no payment to decline, only a card that cannot be saved (and
+    /// payments reads ``GatewayError/rejected(_:)`` as exactly that).
+    var savingCardError: GatewayError {
+        guard case .declined = gatewayError, case .refused(let status, let error) = self else { return gatewayError }
+        return .rejected(error?.message ?? "Stripe refused the card (\(status))")
     }
 
     private static let reasons: [String: DeclineReason] = [
