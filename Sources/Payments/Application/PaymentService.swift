@@ -76,7 +76,9 @@ public struct PaymentService: Sendable {
 
     /// The payment, for its passenger, an admin or another service.
     public func get(_ id: UUID, caller: Principal, logger: Logger) async throws -> Payment {
-        let payment = try await payments.payment(id, on: databases.platform, reader: nil, logger: logger)
+        // A payment made a moment ago (by trips' call) may not have reached the replica yet.
+        var payment = try await payments.payment(id, on: databases.platform, reader: nil, logger: logger)
+        if payment == nil { payment = try await payments.payment(id, on: databases.platform, reader: nil, primary: true, logger: logger) }
         guard caller.role == .admin || caller.role == .service else {
             guard let payment, payment.passengerID == caller.userID else { throw PaymentsError.notYours }
             return payment
