@@ -25,7 +25,8 @@ import Testing
         }
         let estimate = try await LiveHTTP.poll(
             .post, scenario.trips + "/v1/trips:estimateFare", token: passenger.token,
-            json: #"{"pickup":\#(scenario.latLng(scenario.point(north: 0))),"dropoff":\#(scenario.latLng(scenario.point(north: 2_000))),"vehicleClass":"ECONOMY"}"#
+            json:
+                #"{"pickup":\#(scenario.latLng(scenario.point(north: 0))),"dropoff":\#(scenario.latLng(scenario.point(north: 2_000))),"vehicleClass":"ECONOMY"}"#
         ) { $0.errorReason != "OUTSIDE_SERVICE_AREA" }
         return (passenger, try #require(estimate.string("quoteToken"), "\(estimate.text)"))
     }
