@@ -73,7 +73,8 @@ public struct PaymentsModule: ServiceModule {
         let rates = CommissionRates(fallback: settings.defaultCommission)
         let runner = OperationRunner(payments: repository, gateway: chosen, database: database, settings: settings, clock: clock)
         payments = PaymentService(
-            payments: repository, methods: methodRepository, rates: rates, runner: runner, databases: databases, settings: settings,
+            payments: repository, methods: methodRepository, rates: rates, runner: runner, databases: databases,
+            pageTokens: platform.pageTokens, settings: settings,
             clock: clock)
         methods = PaymentMethodService(
             methods: methodRepository, gateway: chosen, databases: databases, pageTokens: platform.pageTokens, clock: clock)

@@ -121,6 +121,14 @@ struct PaymentsAPI: APIProtocol {
         }
     }
 
+    func listPayments(_ input: Operations.ListPayments.Input) async throws -> Operations.ListPayments.Output {
+        try await PaymentsErrorMapping.translating {
+            let page = try await payments.list(
+                pageSize: input.query.pageSize, pageToken: input.query.pageToken, caller: try caller(), logger: logger)
+            return .ok(.init(body: .json(.init(payments: page.payments.map(PaymentsMapping.payment), nextPageToken: page.nextPageToken))))
+        }
+    }
+
     func tipPayment(_ input: Operations.TipPayment.Input) async throws -> Operations.TipPayment.Output {
         try await PaymentsErrorMapping.translating {
             guard case .json(let body) = input.body else { throw AIPError.invalidArgument("a JSON body is required") }

@@ -44,6 +44,7 @@ enum PaymentsMapping {
             charge: payment.charge.flatMap { .init(rawValue: $0.rawValue) }, owed: m(payment.owed), collected: m(payment.collected),
             cashCollected: m(payment.cashCollected), tip: m(payment.tip), refunded: m(payment.refunded), outstanding: m(payment.outstanding),
             total: m(payment.collected + payment.cashCollected + payment.tip - payment.refunded),
+            receipt: receipt(payment),
             operations: payment.operations.map { operation in
                 .init(
                     kind: .init(rawValue: operation.kind.rawValue) ?? .authorize, amount: m(operation.amount),
@@ -52,6 +53,27 @@ enum PaymentsMapping {
                     failureReason: operation.failureReason, attempts: Int32(clamping: operation.attempts), createTime: operation.createTime)
             },
             createTime: payment.createTime, updateTime: payment.updateTime, endTime: payment.endTime)
+    }
+
+    /// The passenger's receipt: what the trip came to owe, the tip, the refunds, and what was paid.
+    static func receipt(_ payment: Payment) -> Components.Schemas.Receipt {
+        let currency = payment.currencyCode
+        var items: [Components.Schemas.Receipt.LineItemsPayloadPayload] = []
+        if let charge = payment.charge {
+            items.append(
+                .init(
+                    kind: charge == .fare ? .fare : .cancellationFee, amount: money(payment.owed, currency),
+                    description: charge == .fare ? "Trip fare" : "Cancellation fee"))
+        }
+        if payment.tip > 0 { items.append(.init(kind: .tip, amount: money(payment.tip, currency), description: "Tip for the driver")) }
+        for refund in payment.operations where refund.kind == .refund && refund.state == .succeeded {
+            items.append(.init(kind: .refund, amount: money(refund.amount, currency), description: "Refund"))
+        }
+        let paidWith =
+            payment.methodKind == .cash ? "cash" : payment.card.map { "\($0.brand) •••• \($0.last4)" } ?? "card"
+        return .init(
+            lineItems: items, total: money(payment.collected + payment.cashCollected + payment.tip - payment.refunded, currency),
+            outstanding: payment.outstanding > 0 ? money(payment.outstanding, currency) : nil, paidWith: paidWith)
     }
 
     /// A payout run as an AIP-151 operation.

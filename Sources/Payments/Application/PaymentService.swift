@@ -14,6 +14,7 @@ public struct PaymentService: Sendable {
     let rates: CommissionRates
     let runner: OperationRunner
     let databases: ServiceDatabases
+    let pageTokens: PageTokenCodec
     let settings: PaymentsSettings
     let clock: PaymentsClock
 
@@ -85,6 +86,30 @@ public struct PaymentService: Sendable {
         }
         guard let payment else { throw PaymentsError.notFound("payments/\(id.uuidString.lowercased())") }
         return payment
+    }
+
+    /// One page of receipts, newest first: the caller's own (passengers) or everyone's (admins).
+    public func list(pageSize: Int32?, pageToken: String?, caller: Principal, logger: Logger) async throws
+        -> (payments: [Payment], nextPageToken: String?)
+    {
+        let passenger: UUID? =
+            switch caller.role {
+            case .admin: nil
+            case .passenger: caller.userID
+            case .driver, .service: throw PaymentsError.notYours
+            }
+        let paging = try PageRequest(
+            pageSize: pageSize, pageToken: pageToken, query: "payments|\(passenger?.uuidString ?? "all")", codec: pageTokens)
+        let cursor: (Date, UUID)? = try paging.cursor.map { cursor in
+            guard let time = Timestamp.parse(cursor.sortKey), let id = UUID(uuidString: cursor.id) else {
+                throw AIPError.invalidArgument("pageToken is not valid", field: "pageToken", reason: "INVALID_PAGE_TOKEN")
+            }
+            return (time, id)
+        }
+        let rows = try await payments.list(
+            passenger: passenger, before: cursor, limit: paging.limit + 1, on: databases.platform, logger: logger)
+        let page = paging.page(rows) { PageTokenCodec.Cursor(sortKey: Timestamp.format($0.createTime), id: $0.id.uuidString) }
+        return (page.items, page.nextPageToken)
     }
 
     /// Tips the driver of the caller's completed trip; a retry with the same request id is the same tip.

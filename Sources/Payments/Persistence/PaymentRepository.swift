@@ -61,6 +61,38 @@ struct PaymentRepository: Sendable {
         return primary ? try await database.readPrimary(query) : try await database.read(reader: reader, logger: logger, query)
     }
 
+    /// A page of payments, newest first, before the cursor `(createTime, id)`; one passenger's or everyone's.
+    func list(passenger: UUID?, before cursor: (Date, UUID)?, limit: Int, on database: Database, logger: Logger) async throws -> [Payment] {
+        let start = cursor ?? (Date.distantFuture, UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255)))
+        return try await database.read(reader: passenger, logger: logger) { client in
+            try await client.withConnection { connection in
+                // Two statements rather than `passenger IS NULL OR ...`, so each uses its index.
+                let rows =
+                    if let passenger {
+                        try await connection.query(
+                            """
+                            SELECT id FROM platform.payments
+                            WHERE passenger_id = \(passenger) AND (create_time, id) < (\(start.0.postgres), \(start.1))
+                            ORDER BY create_time DESC, id DESC LIMIT \(limit)
+                            """, logger: logger)
+                    } else {
+                        try await connection.query(
+                            """
+                            SELECT id FROM platform.payments WHERE (create_time, id) < (\(start.0.postgres), \(start.1))
+                            ORDER BY create_time DESC, id DESC LIMIT \(limit)
+                            """, logger: logger)
+                    }
+                var ids: [UUID] = []
+                for try await id in rows.decode(UUID.self) { ids.append(id) }
+                var payments: [Payment] = []
+                for id in ids {
+                    if let payment = try await load(id, lock: false, on: connection, logger: logger) { payments.append(payment) }
+                }
+                return payments
+            }
+        }
+    }
+
     /// Locks the payment, applies `change`, saves it with its ledger entries and events in one transaction.
     @discardableResult
     func update(

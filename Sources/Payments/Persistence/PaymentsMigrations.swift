@@ -12,6 +12,7 @@ enum PaymentsMigrations {
         Migration(2, "event_delivery", OutboxSchema.addDelivery),
         Migration(3, "event_retention", OutboxSchema.addRetention),
         Migration(4, "payouts", payouts),
+        Migration(5, "payments_by_time", "CREATE INDEX payments_create_time ON platform.payments (create_time, id);"),
     ]
 
     /// Payout runs (each an AIP-151 operation) and the payouts they made: one per driver and
