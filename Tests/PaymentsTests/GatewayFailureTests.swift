@@ -129,6 +129,20 @@ import Testing
         }
     }
 
+    @Test func unknownOutcomesAreOnTheMetricsUntilResolved() async throws {
+        try await withUnreliableGateway(.notSent) { context in
+            let passenger = try await context.passengerWithCard()
+            let pending = try await context.authorize(passenger: passenger.id)
+            try await context.module.reconciler.recordGauges()
+            let metrics = try await context.api.call(.get, "/metrics").text
+            #expect(metrics.contains(#"curbside_payments_gateway_calls_total{operation="AUTHORIZE",outcome="unknown"}"#), "\(metrics)")
+            let open = metrics.split(separator: "\n").first { $0.hasPrefix(#"curbside_payments_operations_open{state="UNKNOWN"}"#) }
+            #expect(open.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 1 } == true, "\(open ?? "missing")")
+            #expect(metrics.contains("curbside_payments_oldest_unknown_seconds"))
+            _ = try await reconcile(pending, context)
+        }
+    }
+
     @Test func aReleaseThatIsNotAnsweredIsAskedAgain() async throws {
         try await withUnreliableGateway(.answerLost) { context in
             let passenger = try await context.passengerWithCard()

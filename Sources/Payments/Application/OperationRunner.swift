@@ -1,6 +1,7 @@
 import CurbsideCore
 import Foundation
 import Logging
+import Metrics
 
 /// Runs a payment's recorded gateway operations and records what the gateway said, each outcome in
 /// its own short transaction (never a transaction open during a gateway call).
@@ -42,6 +43,10 @@ struct OperationRunner: Sendable {
         logger[metadataKey: "payment"] = "\(payment.name)"
         logger[metadataKey: "gateway.operation"] = "\(operation.kind.rawValue)"
         let outcome = await call(operation, of: payment)
+        Counter(
+            label: "curbside_payments_gateway_calls_total",
+            dimensions: [("operation", operation.kind.rawValue), ("outcome", Self.outcomeLabel(outcome))]
+        ).increment()
         let lease = settings.operationLease
         let retry = settings.retryDelay(attempts: operation.attempts)
         switch outcome {
@@ -69,7 +74,17 @@ struct OperationRunner: Sendable {
         }
     }
 
-    private struct Answer {
+    static func outcomeLabel(_ outcome: Result<Answer, GatewayError>) -> String {
+        switch outcome {
+        case .success: "succeeded"
+        case .failure(.declined): "declined"
+        case .failure(.holdExpired): "hold_expired"
+        case .failure(.rejected): "rejected"
+        case .failure(.unknownOutcome): "unknown"
+        }
+    }
+
+    struct Answer {
         var reference: String?
         var hold: GatewayHold?
     }

@@ -1,6 +1,7 @@
 import CurbsideCore
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// The background side of payments, in every instance: asks the gateway again about operations it
@@ -20,6 +21,7 @@ public struct Reconciler: Service {
         await PeriodicWork.run(every: settings.reconcileInterval, failure: "payment reconciliation failed", logger: logger) {
             let resolved = try await reconcileDue(limit: 20)
             let lapsed = try await expireLapsedHolds(limit: 100)
+            try await recordGauges()
             return resolved == 20 || lapsed == 100
         }
     }
@@ -52,6 +54,28 @@ public struct Reconciler: Service {
             }
         }
         return claimed.count
+    }
+
+    /// What an operator watches: gateway calls still open (and how old the oldest unknown one is),
+    /// and trips whose money was not all collected.
+    func recordGauges() async throws {
+        let now = clock.now()
+        try await database.readPrimary { client in
+            let rows = try await client.query(
+                """
+                SELECT
+                  (SELECT count(*) FROM platform.gateway_operations WHERE state = 'PENDING')::int,
+                  (SELECT count(*) FROM platform.gateway_operations WHERE state = 'UNKNOWN')::int,
+                  (SELECT min(create_time) FROM platform.gateway_operations WHERE state = 'UNKNOWN'),
+                  (SELECT count(*) FROM platform.payments WHERE state = 'UNPAID')::int
+                """, logger: logger)
+            for try await (pending, unknown, oldest, unpaid) in rows.decode((Int, Int, Date?, Int).self) {
+                Gauge(label: "curbside_payments_operations_open", dimensions: [("state", "PENDING")]).record(pending)
+                Gauge(label: "curbside_payments_operations_open", dimensions: [("state", "UNKNOWN")]).record(unknown)
+                Gauge(label: "curbside_payments_oldest_unknown_seconds").record(oldest.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+                Gauge(label: "curbside_payments_unpaid").record(unpaid)
+            }
+        }
     }
 
     /// Marks holds past their expiry as no longer capturable, so the payment says so and a later

@@ -23,6 +23,7 @@ enum PaymentsTestPlatform {
     ) async throws {
         let platform = extra.isEmpty ? try await TestEnvironment.platform() : try await TestEnvironment.platform(extra)
         try await migrated.run(platform.settings)
+        MetricsRoute.bootstrap()
         let clock = MovableClock()
         let module = try PaymentsModule(platform: platform, routing: .curbside, gateway: gateway, clock: PaymentsClock(clock.source))
         let router = try PlatformApplication.router(platform: platform, modules: [module])
