@@ -44,9 +44,14 @@ import Testing
             #expect(trip["state"] as? String == "CANCELLED")
 
             let (cardless, otherQuote) = try await passengerWithQuote(scenario, card: nil)
+            let requestID = UUID()
             let noMethod = try await LiveHTTP.call(
-                .post, server.baseURL + "/v1/trips?requestId=\(UUID())", token: cardless.token, json: #"{"quoteToken":"\#(otherQuote)"}"#)
+                .post, server.baseURL + "/v1/trips?requestId=\(requestID)", token: cardless.token, json: #"{"quoteToken":"\#(otherQuote)"}"#)
             #expect(noMethod.status == 400 && noMethod.errorReason == "NO_PAYMENT_METHOD", "\(noMethod.text)")
+            // A retry of the same request (say, after a timeout) gets the same refusal, not the cancelled trip.
+            let retried = try await LiveHTTP.call(
+                .post, server.baseURL + "/v1/trips?requestId=\(requestID)", token: cardless.token, json: #"{"quoteToken":"\#(otherQuote)"}"#)
+            #expect(retried.status == 400 && retried.errorReason == "NO_PAYMENT_METHOD", "\(retried.text)")
         }
     }
 

@@ -140,7 +140,7 @@ public struct PaymentService: Sendable {
             }
         }
         let settled = try await settle(id, logger: logger)
-        if let tip = settled.operations.first(where: { $0.kind == .tip }), tip.state == .failed {
+        if let tip = settled.operations.last(where: { $0.kind == .tip }), tip.state == .failed {
             throw PaymentsError.declined(DeclineReason(rawValue: tip.failureReason ?? "") ?? .cardDeclined)
         }
         return settled

@@ -100,13 +100,15 @@ extension Payment {
         guard now.timeIntervalSince(endTime) <= window else {
             throw .failedPrecondition(reason: "TIP_WINDOW_CLOSED", message: "the time to tip this trip has passed")
         }
-        guard !operations.contains(where: { $0.kind == .tip }) else {
+        // A declined tip does not count: the passenger may try again once the card has funds.
+        guard !operations.contains(where: { $0.kind == .tip && $0.state != .failed }) else {
             throw .failedPrecondition(reason: "ALREADY_TIPPED", message: "this trip was already tipped")
         }
         guard amount > 0, amount <= max(owed, Self.smallTripTipCap(currencyCode)) else {
             throw .invalidField(field: "amount", message: "a tip must be more than zero and at most the fare")
         }
-        request(.tip, key: "TIP", amount: amount, now: now, lease: lease)
+        let attempt = operations.filter { $0.kind == .tip }.count
+        request(.tip, key: attempt == 0 ? "TIP" : "TIP/\(attempt)", amount: amount, now: now, lease: lease)
         touch(now)
     }
 

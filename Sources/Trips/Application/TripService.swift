@@ -46,6 +46,10 @@ public struct TripService: Sendable {
             return try await authorizeAndDispatch(trip, logger: logger)
         case .cancelled where trip.cancellation?.reason == Self.paymentDeclined:
             throw TripsError.paymentDeclined(Self.paymentDeclined)
+        case .cancelled where trip.cancellation?.by == .system && trip.assignTime == nil:
+            // A retry of a request payments refused (or that was abandoned): the same refusal again.
+            let reason = trip.cancellation?.reason ?? "REQUEST_REFUSED"
+            throw TripsError.paymentRefused(reason: reason, message: "the trip request did not go through (\(reason)); request again")
         default:
             return trip
         }
