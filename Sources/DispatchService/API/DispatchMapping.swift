@@ -32,15 +32,11 @@ enum DispatchMapping {
 
     /// `me` (the caller) or a UUID.
     static func userID(_ segment: String, caller: Principal, field: String) throws(AIPError) -> UUID {
-        if segment == "me" { return caller.userID }
-        return try uuid(segment, field: field)
+        try PathIDs.userID(segment, caller: caller, field: field)
     }
 
     static func uuid(_ segment: String, field: String) throws(AIPError) -> UUID {
-        guard let id = UUID(uuidString: segment) else {
-            throw .invalidArgument("\(field) must be a UUID", field: field, reason: "INVALID_RESOURCE_NAME")
-        }
-        return id
+        try PathIDs.uuid(segment, field: field)
     }
 
     /// The vehicle id in `drivers/{driver}/vehicles/{vehicle}`, which must belong to `driver`.

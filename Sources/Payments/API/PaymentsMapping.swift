@@ -95,27 +95,16 @@ enum PaymentsMapping {
 
     /// `me` (the caller) or a UUID.
     static func userID(_ segment: String, caller: Principal, field: String) throws(AIPError) -> UUID {
-        if segment == "me" { return caller.userID }
-        return try uuid(segment, field: field)
+        try PathIDs.userID(segment, caller: caller, field: field)
     }
 
     static func uuid(_ segment: String, field: String) throws(AIPError) -> UUID {
-        guard let id = UUID(uuidString: segment) else {
-            throw .invalidArgument("\(field) must be a UUID", field: field, reason: "INVALID_ID")
-        }
-        return id
+        try PathIDs.uuid(segment, field: field)
     }
 
     /// The request id from the query or the body (they must agree when both are given).
     static func requestID(query: String?, body: String?) throws(AIPError) -> UUID? {
-        func parse(_ text: String?) throws(AIPError) -> UUID? {
-            guard let text, !text.isEmpty else { return nil }
-            guard let id = UUID(uuidString: text) else {
-                throw .invalidArgument("requestId must be a UUID", field: "requestId", reason: "INVALID_REQUEST_ID")
-            }
-            return id
-        }
-        let (fromQuery, fromBody) = (try parse(query), try parse(body))
+        let (fromQuery, fromBody) = (try PathIDs.requestID(query), try PathIDs.requestID(body))
         if let fromQuery, let fromBody, fromQuery != fromBody {
             throw .invalidArgument("requestId differs between query and body", field: "requestId", reason: "INVALID_REQUEST_ID")
         }

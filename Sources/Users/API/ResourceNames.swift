@@ -5,15 +5,11 @@ import Foundation
 enum ResourceNames {
     /// `me` (the caller) or a UUID.
     static func userID(_ segment: String, caller: Principal, field: String = "name") throws(AIPError) -> UUID {
-        if segment == "me" { return caller.userID }
-        return try uuid(segment, field: field)
+        try PathIDs.userID(segment, caller: caller, field: field)
     }
 
     static func uuid(_ segment: String, field: String) throws(AIPError) -> UUID {
-        guard let id = UUID(uuidString: segment) else {
-            throw .invalidArgument("\(field) must be a UUID", field: field, reason: "INVALID_RESOURCE_NAME")
-        }
-        return id
+        try PathIDs.uuid(segment, field: field)
     }
 
     /// The vehicle id in `drivers/{driver}/vehicles/{vehicle}`, which must belong to `driver`.
@@ -31,10 +27,6 @@ enum ResourceNames {
 
     /// The request id, which AIP-155 requires to be a UUID.
     static func requestID(_ text: String?) throws(AIPError) -> UUID? {
-        guard let text, !text.isEmpty else { return nil }
-        guard let id = UUID(uuidString: text) else {
-            throw .invalidArgument("requestId must be a UUID", field: "requestId", reason: "INVALID_REQUEST_ID")
-        }
-        return id
+        try PathIDs.requestID(text)
     }
 }
