@@ -111,7 +111,7 @@ import Testing
 
             // A refund split across the two charges.
             let admin = Principal(userID: UUID(), role: .admin, sessionID: nil)
-            let refunding = try await context.module.payments.refund(
+            let (_, refunding) = try await context.module.payments.refund(
                 settled.id, amount: 1_400, currencyCode: "USD", reason: "test", requestID: UUID(), caller: admin, logger: context.logger)
             #expect(refunding.refunded == 0)
             let refunded = try await reconcile(refunding, context)

@@ -90,6 +90,14 @@ import Testing
                 .post, "/v1/payments/\(payment.id)/refunds?requestId=\(requestID)", token: admin,
                 json: #"{"amount":\#(usd(13)),"reason":"driver took a detour"}"#)
             #expect((retried["refunded"] as? [String: Any])?["units"] as? String == "13")
+            let refundName = try #require(partial.string("name"))
+            #expect(retried.string("name") == refundName && partial.string("state") == "SUCCEEDED")
+            #expect(partial.string("reason") == "driver took a detour")
+            let fetched = try await context.api.call(.get, "/v1/\(refundName)", token: passenger.token)
+            #expect(fetched.status == 200 && fetched.string("state") == "SUCCEEDED", "\(fetched.text)")
+            let stranger = try await context.api.token(.passenger)
+            #expect(try await context.api.call(.get, "/v1/\(refundName)", token: stranger).status == 403)
+            #expect(try await context.api.call(.get, "/v1/payments/\(payment.id)/refunds/\(UUID())", token: passenger.token).status == 404)
             let rest = try await context.api.call(
                 .post, "/v1/payments/\(payment.id)/refunds", token: admin, json: #"{"amount":\#(usd(2)),"reason":"goodwill"}"#)
             #expect(rest.status == 200, "\(rest.text)")
@@ -98,6 +106,8 @@ import Testing
             #expect(nothingLeft.status == 400 && nothingLeft.errorReason == "REFUND_EXCEEDS_CAPTURED")
             let refunded = try await context.reload(payment)
             #expect(refunded.refunded == 1_500)
+            let listed = try await context.api.call(.get, "/v1/payments/\(payment.id)/refunds", token: passenger.token)
+            #expect(((listed["refunds"] as? [[String: Any]]) ?? []).map { $0["reason"] as? String } == ["driver took a detour", "goodwill"])
             #expect(refunded.operations.filter { $0.kind == .refund }.map(\.amount).reduce(0, +) == 1_500)
             #expect(
                 try await context.api.call(

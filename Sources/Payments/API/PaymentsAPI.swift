@@ -147,11 +147,29 @@ struct PaymentsAPI: APIProtocol {
             guard case .json(let body) = input.body else { throw AIPError.invalidArgument("a JSON body is required") }
             let id = try PaymentsMapping.uuid(input.path.payment, field: "payment")
             let (amount, currency) = try PaymentsMapping.minorUnits(body.amount, field: "amount")
-            let payment = try await payments.refund(
+            let (refund, payment) = try await payments.refund(
                 id, amount: amount, currencyCode: currency, reason: body.reason,
                 requestID: try PaymentsMapping.requestID(query: input.query.requestId, body: body.requestId), caller: try caller(),
                 logger: logger)
-            return .ok(.init(body: .json(PaymentsMapping.payment(payment))))
+            return .ok(.init(body: .json(PaymentsMapping.refund(refund, payment))))
+        }
+    }
+
+    func listRefunds(_ input: Operations.ListRefunds.Input) async throws -> Operations.ListRefunds.Output {
+        try await PaymentsErrorMapping.translating {
+            let id = try PaymentsMapping.uuid(input.path.payment, field: "payment")
+            let (payment, refunds) = try await payments.refunds(of: id, caller: try caller(), logger: logger)
+            return .ok(.init(body: .json(.init(refunds: refunds.map { PaymentsMapping.refund($0, payment) }))))
+        }
+    }
+
+    func getRefund(_ input: Operations.GetRefund.Input) async throws -> Operations.GetRefund.Output {
+        try await PaymentsErrorMapping.translating {
+            let id = try PaymentsMapping.uuid(input.path.payment, field: "payment")
+            let refundID = try PaymentsMapping.uuid(input.path.refund, field: "refund")
+            let (payment, refunds) = try await payments.refunds(of: id, refund: refundID, caller: try caller(), logger: logger)
+            guard let refund = refunds.first else { throw PaymentsError.notFound("\(payment.name)/refunds/\(input.path.refund)") }
+            return .ok(.init(body: .json(PaymentsMapping.refund(refund, payment))))
         }
     }
 

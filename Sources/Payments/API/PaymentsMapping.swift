@@ -76,6 +76,13 @@ enum PaymentsMapping {
             outstanding: payment.outstanding > 0 ? money(payment.outstanding, currency) : nil, paidWith: paidWith)
     }
 
+    static func refund(_ refund: Refund, _ payment: Payment) -> Components.Schemas.Refund {
+        .init(
+            name: refund.name, amount: money(refund.amount, payment.currencyCode),
+            refunded: money(refund.refunded(in: payment), payment.currencyCode), reason: refund.reason,
+            state: .init(rawValue: refund.state(in: payment).rawValue) ?? .pending, createTime: refund.createTime)
+    }
+
     /// A payout run as an AIP-151 operation.
     static func operation(_ run: PayoutRun) -> Components.Schemas.Operation {
         let done = run.state != .running

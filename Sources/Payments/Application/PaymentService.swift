@@ -10,6 +10,7 @@ import Logging
 /// (through ``OperationRunner``), so no transaction is ever open during a gateway call.
 public struct PaymentService: Sendable {
     let payments: PaymentRepository
+    let refunds = RefundRecords()
     let methods: PaymentMethodRepository
     let rates: CommissionRates
     let runner: OperationRunner
@@ -146,36 +147,43 @@ public struct PaymentService: Sendable {
         return settled
     }
 
-    /// Refunds part or all of what the card paid (admins), once per request id.
-    public func refund(_ id: UUID, amount: Int64, currencyCode: String, reason: String, requestID: UUID?, caller: Principal, logger: Logger)
-        async throws -> Payment
-    {
+    /// Refunds part or all of what the card paid (admins), once per request id. Returns the refund
+    /// (the one the first request made, on a retry) and the payment as it then is.
+    public func refund(
+        _ id: UUID, amount: Int64, currencyCode: String, reason: String, requestID: UUID?, caller: Principal, logger: Logger
+    ) async throws -> (refund: Refund, payment: Payment) {
         guard caller.role == .admin else { throw PaymentsError.notYours }
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw PaymentsError.invalidField(field: "reason", message: "a refund needs a reason") }
         let now = clock.now()
         let lease = settings.operationLease
-        let refundID = UUID()
-        try await databases.platform.transaction(logger: logger) { connection in
-            _ = try await IdempotencyKeys.createOnce(
+        let refund = Refund(id: UUID(), paymentID: id, amount: amount, reason: trimmed, requestedBy: caller.userID, createTime: now)
+        let refundID = try await databases.platform.transaction(logger: logger) { connection in
+            try await IdempotencyKeys.createOnce(
                 scope: "payments.refund/\(id.uuidString.lowercased())", requestID: requestID,
-                requestHash: Self.hash([String(amount), currencyCode, trimmed]), id: refundID, on: connection, logger: logger
+                requestHash: Self.hash([String(amount), currencyCode, trimmed]), id: refund.id, on: connection, logger: logger
             ) {
                 _ = try await payments.update(id, on: connection, logger: logger) { payment in
                     guard payment.currencyCode == currencyCode else {
                         throw PaymentsError.invalidField(field: "amount.currencyCode", message: "the refund must be in \(payment.currencyCode)")
                     }
-                    try payment.refund(refundID, amount: amount, now: now, lease: lease)
+                    try payment.refund(refund.id, amount: amount, now: now, lease: lease)
                     return []
                 }
-                try await connection.query(
-                    """
-                    INSERT INTO platform.refunds (id, payment_id, amount, reason, requested_by, create_time)
-                    VALUES (\(refundID), \(id), \(amount), \(trimmed), \(caller.userID), \(now.postgres))
-                    """, logger: logger)
+                try await refunds.insert(refund, on: connection, logger: logger)
             }
         }
-        return try await settle(id, logger: logger)
+        let payment = try await settle(id, logger: logger)
+        guard let stored = try await refunds.refunds(of: id, id: refundID, on: databases.platform, logger: logger).first else {
+            throw PaymentsError.notFound("payments/\(id.uuidString.lowercased())/refunds/\(refundID.uuidString.lowercased())")
+        }
+        return (stored, payment)
+    }
+
+    /// A payment's refunds, for its passenger or an admin.
+    public func refunds(of id: UUID, refund: UUID? = nil, caller: Principal, logger: Logger) async throws -> (Payment, [Refund]) {
+        let payment = try await get(id, caller: caller, logger: logger)
+        return (payment, try await refunds.refunds(of: id, id: refund, on: databases.platform, logger: logger))
     }
 
     /// Runs whatever the payment still has open.
