@@ -27,7 +27,7 @@ import Testing
             .post, scenario.trips + "/v1/trips:estimateFare", token: passenger.token,
             json:
                 #"{"pickup":\#(scenario.latLng(scenario.point(north: 0))),"dropoff":\#(scenario.latLng(scenario.point(north: 2_000))),"vehicleClass":"ECONOMY"}"#
-        ) { $0.errorReason != "OUTSIDE_SERVICE_AREA" }
+        ) { $0.status == 200 }  // the city and its prices reach the replica a moment after they are made
         return (passenger, try #require(estimate.string("quoteToken"), "\(estimate.text)"))
     }
 
@@ -77,6 +77,44 @@ import Testing
                 $0.string("state") == "VOIDED" && $0["holdActive"] as? Bool == false
             }
             #expect((released["owed"] as? [String: Any])?["units"] as? String == "0")
+        }
+    }
+
+    @Test func aLateCancellationCapturesTheFeeFromTheHoldAndCreditsTheDriver() async throws {
+        // No grace period: any cancellation after assignment costs the city's fee (5.00).
+        try await AllInOneServer.run(extraSettings: Self.settings.merging(["curbside.trips.cancellation_grace_seconds": "0"]) { $1 }) {
+            server in
+            let scenario = RideScenario(users: server.baseURL, trips: server.baseURL, dispatch: server.baseURL, payments: server.baseURL)
+            let admin = try await scenario.adminToken()
+            let driver = try await scenario.approvedDriver(admin: admin)
+            let (passenger, quote) = try await passengerWithQuote(scenario, card: "4242424242424242")
+            let online = try await LiveHTTP.call(
+                .post, server.baseURL + "/v1/drivers/me:goOnline", token: driver.token,
+                json: #"{"vehicle":"\#(driver.vehicle)","location":\#(scenario.latLng(scenario.point(north: -200)))}"#)
+            #expect(online.status == 200, "\(online.text)")
+            let created = try await LiveHTTP.call(
+                .post, server.baseURL + "/v1/trips?requestId=\(UUID())", token: passenger.token, json: #"{"quoteToken":"\#(quote)"}"#)
+            let tripName = try #require(created.string("name"), "\(created.text)")
+            let offers = try await LiveHTTP.poll(.get, server.baseURL + "/v1/drivers/me/offers", token: driver.token) {
+                (($0["offers"] as? [[String: Any]]) ?? []).contains { $0["trip"] as? String == tripName }
+            }
+            let offer = try #require(((offers["offers"] as? [[String: Any]]) ?? []).first { $0["trip"] as? String == tripName })
+            let offerName = try #require(offer["name"] as? String)
+            #expect(try await LiveHTTP.call(.post, server.baseURL + "/v1/\(offerName):accept", token: driver.token, json: "{}").status == 200)
+            _ = try await LiveHTTP.poll(.get, server.baseURL + "/v1/\(tripName)", token: passenger.token) {
+                $0.string("state") == "DRIVER_ASSIGNED"
+            }
+            let cancelled = try await LiveHTTP.call(.post, server.baseURL + "/v1/\(tripName):cancel", token: passenger.token, json: "{}")
+            #expect(cancelled.string("state") == "CANCELLED", "\(cancelled.text)")
+            let paymentName = "payments/" + tripName.dropFirst("trips/".count)
+            let charged = try await LiveHTTP.poll(.get, server.baseURL + "/v1/\(paymentName)", token: passenger.token) {
+                $0.string("state") == "SETTLED"
+            }
+            #expect(charged.string("charge") == "CANCELLATION_FEE", "\(charged.text)")
+            #expect((charged["collected"] as? [String: Any])?["units"] as? String == "5")
+            let balance = try await LiveHTTP.call(.get, server.baseURL + "/v1/drivers/me/balance", token: driver.token)
+            let earnings = try #require(((balance["balances"] as? [[String: Any]])?.first)?["earnings"] as? [String: Any], "\(balance.text)")
+            #expect(earnings["units"] as? String == "4", "\(balance.text)")  // 5.00 less 20 %
         }
     }
 }
