@@ -35,20 +35,32 @@ public struct EventRouting: Sendable {
     public static let trips = "trips"
     /// The payments service's subscriber.
     public static let payments = "payments"
+    /// The notifications service's subscriber.
+    public static let notifications = "notifications"
 
     /// Curbside's routing: every event to the analytics export, and each service the events it acts on.
     public static let curbside = EventRouting(
-        byType: [
-            UsersV1.DriverSuspended.eventType: [dispatch],
-            TripsV1.TripRequested.eventType: [dispatch],
-            TripsV1.TripRedispatched.eventType: [dispatch],
-            TripsV1.TripCancelled.eventType: [dispatch, payments],
-            TripsV1.TripCompleted.eventType: [dispatch, payments],
-            TripsV1.TripNoDriverFound.eventType: [payments],
-            DispatchV1.DriverAssigned.eventType: [trips],
-            DispatchV1.NoDriverFound.eventType: [trips],
-            PaymentsV1.PaymentAuthorized.eventType: [trips],
-            PaymentsV1.PaymentDeclined.eventType: [trips],
-        ],
-        everything: [analytics])
+        byType: serviceSubscriptions.merging(notificationSubscriptions) { $0 + $1 }, everything: [analytics])
+
+    private static let serviceSubscriptions: [String: [String]] = [
+        UsersV1.DriverSuspended.eventType: [dispatch],
+        TripsV1.TripRequested.eventType: [dispatch],
+        TripsV1.TripRedispatched.eventType: [dispatch],
+        TripsV1.TripCancelled.eventType: [dispatch, payments],
+        TripsV1.TripCompleted.eventType: [dispatch, payments],
+        TripsV1.TripNoDriverFound.eventType: [payments],
+        DispatchV1.DriverAssigned.eventType: [trips],
+        DispatchV1.NoDriverFound.eventType: [trips],
+        PaymentsV1.PaymentAuthorized.eventType: [trips],
+        PaymentsV1.PaymentDeclined.eventType: [trips],
+    ]
+
+    /// What users are told about (the notifications service's table of them).
+    private static let notificationSubscriptions: [String: [String]] = Dictionary(
+        uniqueKeysWithValues: [
+            DispatchV1.OfferCreated.eventType, DispatchV1.OfferClosed.eventType, TripsV1.TripDriverAssigned.eventType,
+            TripsV1.TripDriverArrived.eventType, TripsV1.TripStarted.eventType, TripsV1.TripCompleted.eventType,
+            TripsV1.TripCancelled.eventType, TripsV1.TripNoDriverFound.eventType, PaymentsV1.PaymentSettled.eventType,
+            PaymentsV1.PaymentDeclined.eventType, PaymentsV1.TipAdded.eventType, PaymentsV1.PaymentRefunded.eventType,
+        ].map { ($0, [notifications]) })
 }

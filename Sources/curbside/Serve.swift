@@ -2,6 +2,7 @@ import ArgumentParser
 import CurbsideCore
 import DispatchService
 import Hummingbird
+import Notifications
 import Payments
 import ServiceLifecycle
 import Trips
@@ -18,7 +19,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .long, help: "Serve only this service (users, trips, dispatch, payments). Default: all.")
+    @Option(name: .long, help: "Serve only this service (users, trips, dispatch, payments, notifications). Default: all.")
     var service: String?
 
     @Option(name: .long, help: "Address to listen on. Env: CURBSIDE_HTTP_HOST (default 127.0.0.1).")
@@ -54,16 +55,20 @@ struct Serve: AsyncParsableCommand {
 
 /// The services this binary can host, and how each is composed.
 enum ModuleCatalog {
-    static let available = ["users", "trips", "dispatch", "payments"]
+    static let available = ["users", "trips", "dispatch", "payments", "notifications"]
 
     static func modules(named name: String?, platform: Platform) throws -> [any ServiceModule] {
         switch name {
         case nil, "all":
-            return [try UsersModule(platform: platform), try trips(platform), try dispatch(platform), try PaymentsModule(platform: platform)]
+            return [
+                try UsersModule(platform: platform), try trips(platform), try dispatch(platform), try PaymentsModule(platform: platform),
+                try NotificationsModule(platform: platform),
+            ]
         case "users": return [try UsersModule(platform: platform)]
         case "trips": return [try trips(platform)]
         case "dispatch": return [try dispatch(platform)]
         case "payments": return [try PaymentsModule(platform: platform)]
+        case "notifications": return [try NotificationsModule(platform: platform)]
         case let other?:
             throw ValidationError("unknown service '\(other)'; available: \(available.joined(separator: ", "))")
         }
@@ -88,7 +93,7 @@ enum ModuleCatalog {
         case .trips: TripsModule.migrations
         case .dispatch: DispatchModule.migrations
         case .payments: PaymentsModule.migrations
-        case .notifications: []
+        case .notifications: NotificationsModule.migrations
         }
     }
 
@@ -99,6 +104,8 @@ enum ModuleCatalog {
         case "trips": try TripsModule.loadDocument().withPlatformOperations(service: .trips, hostsSubscribers: true)
         case "dispatch": try DispatchModule.loadDocument().withPlatformOperations(service: .dispatch, hostsSubscribers: true)
         case "payments": try PaymentsModule.loadDocument().withPlatformOperations(service: .payments, hostsSubscribers: true)
+        case "notifications":
+            try NotificationsModule.loadDocument().withPlatformOperations(service: .notifications, hostsSubscribers: true)
         default: throw ValidationError("unknown service '\(name)'; available: \(available.joined(separator: ", "))")
         }
     }

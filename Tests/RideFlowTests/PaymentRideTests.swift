@@ -33,7 +33,8 @@ import Testing
 
     @Test func declinedAndMissingPaymentsRefuseTheTripAndDispatchNothing() async throws {
         try await AllInOneServer.run(extraSettings: Self.settings) { server in
-            let scenario = RideScenario(users: server.baseURL, trips: server.baseURL, dispatch: server.baseURL, payments: server.baseURL)
+            let scenario = RideScenario(
+                users: server.baseURL, trips: server.baseURL, dispatch: server.baseURL, payments: server.baseURL, notifications: server.baseURL)
             let (passenger, quote) = try await passengerWithQuote(scenario, card: "4000000000009995")
             let refused = try await LiveHTTP.call(
                 .post, server.baseURL + "/v1/trips?requestId=\(UUID())", token: passenger.token, json: #"{"quoteToken":"\#(quote)"}"#)
@@ -57,7 +58,8 @@ import Testing
 
     @Test func aHoldTheGatewayDidNotAnswerKeepsTheTripRequestedUntilItIsKnown() async throws {
         try await AllInOneServer.run(extraSettings: Self.settings) { server in
-            let scenario = RideScenario(users: server.baseURL, trips: server.baseURL, dispatch: server.baseURL, payments: server.baseURL)
+            let scenario = RideScenario(
+                users: server.baseURL, trips: server.baseURL, dispatch: server.baseURL, payments: server.baseURL, notifications: server.baseURL)
             let (passenger, quote) = try await passengerWithQuote(scenario, card: "4000000000001000")
             let created = try await LiveHTTP.call(
                 .post, server.baseURL + "/v1/trips?requestId=\(UUID())", token: passenger.token, json: #"{"quoteToken":"\#(quote)"}"#)
@@ -84,7 +86,8 @@ import Testing
         // No grace period: any cancellation after assignment costs the city's fee (5.00).
         try await AllInOneServer.run(extraSettings: Self.settings.merging(["curbside.trips.cancellation_grace_seconds": "0"]) { $1 }) {
             server in
-            let scenario = RideScenario(users: server.baseURL, trips: server.baseURL, dispatch: server.baseURL, payments: server.baseURL)
+            let scenario = RideScenario(
+                users: server.baseURL, trips: server.baseURL, dispatch: server.baseURL, payments: server.baseURL, notifications: server.baseURL)
             let admin = try await scenario.adminToken()
             let driver = try await scenario.approvedDriver(admin: admin)
             let (passenger, quote) = try await passengerWithQuote(scenario, card: "4242424242424242")

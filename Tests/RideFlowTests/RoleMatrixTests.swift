@@ -3,11 +3,12 @@ import CurbsideTesting
 import DispatchService
 import Foundation
 import HTTPTypes
+import Notifications
 import Payments
 import Testing
 import Trips
 
-/// Every operation of the trips, dispatch and payments documents (with the platform's event inbox) × every
+/// Every operation of the trips, dispatch, payments and notifications documents (with the platform's event inbox) × every
 /// role, on resources that do not exist: the roles each operation declares (`x-curbside-roles`) are
 /// the roles that get past the gate, everyone else is refused before anything runs, and nothing
 /// answers 5xx. Whose resource a caller may touch is tested per service.
@@ -16,7 +17,7 @@ import Trips
         case anonymous, passenger, driver, admin, service
     }
 
-    @Test func everyTripsDispatchAndPaymentsOperationAnswersEveryRoleAsDeclared() async throws {
+    @Test func everyRideServiceOperationAnswersEveryRoleAsDeclared() async throws {
         try await AllInOneServer.run { server in
             let platform = try await TestEnvironment.platform()
             func token(_ role: Role) async throws -> String {
@@ -30,6 +31,7 @@ import Trips
                 try TripsModule.loadDocument().withPlatformOperations(service: .trips, hostsSubscribers: true),
                 try DispatchModule.loadDocument().withPlatformOperations(service: .dispatch, hostsSubscribers: true),
                 try PaymentsModule.loadDocument().withPlatformOperations(service: .payments, hostsSubscribers: true),
+                try NotificationsModule.loadDocument().withPlatformOperations(service: .notifications, hostsSubscribers: true),
             ]
             // Every query parameter any of these operations requires; extra ones are ignored.
             let query = "?latitude=1&longitude=1&vehicleClass=ECONOMY&startTime=2026-01-01T00:00:00Z&cityId=nowhere"
@@ -37,12 +39,16 @@ import Trips
             for operation in documents.flatMap(\.operations) {
                 guard case .roles(let allowed) = operation.policy else { continue }
                 var path = operation.path
-                for placeholder in ["{trip}", "{driver}", "{passenger}", "{offer}", "{event}", "{user}", "{paymentMethod}", "{payment}"] {
+                for placeholder in [
+                    "{trip}", "{driver}", "{passenger}", "{offer}", "{event}", "{user}", "{paymentMethod}", "{payment}", "{notification}", "{refund}",
+                    "{operation}",
+                ] {
                     path = path.replacingOccurrences(of: placeholder, with: UUID().uuidString.lowercased())
                 }
                 path = path.replacingOccurrences(of: "{city}", with: "nowhere")
                     .replacingOccurrences(of: "{vehicleClass}", with: "ECONOMY")
                     .replacingOccurrences(of: "{subscriber}", with: "analytics")
+                    .replacingOccurrences(of: "{device}", with: "install-1")
                 let method = HTTPRequest.Method(operation.method)!
                 let body: String? = (method == .post || method == .patch) ? "{}" : nil
                 for caller in Caller.allCases {

@@ -2,7 +2,7 @@ import CurbsideCore
 import CurbsideTesting
 import Foundation
 
-/// Users, trips, dispatch and payments as four `curbside serve --service X` processes, wired only by URLs
+/// The five services as five `curbside serve --service X` processes, wired only by URLs
 /// (service calls and event deliveries over HTTP): the scaled-out deployment, exactly as an
 /// operator runs it. Needs `CURBSIDE_TEST_BINARY` (set by `make test`).
 struct ProcessCluster: Sendable {
@@ -13,7 +13,7 @@ struct ProcessCluster: Sendable {
 
     static func run(_ body: @Sendable (ProcessCluster) async throws -> Void) async throws {
         guard let binary else { throw TestFailure("CURBSIDE_TEST_BINARY is not set (run the tests with `make test`)") }
-        let services: [ServiceName] = [.users, .trips, .dispatch, .payments]
+        let services: [ServiceName] = [.users, .trips, .dispatch, .payments, .notifications]
         let ports = try await AllInOneServer.freePorts(services.count)
         var urls: [ServiceName: String] = [:]
         for (service, port) in zip(services, ports) { urls[service] = "http://127.0.0.1:\(port)" }
@@ -24,7 +24,8 @@ struct ProcessCluster: Sendable {
         environment["CURBSIDE_LOG_LEVEL"] = "info"
         environment["CURBSIDE_PAYMENTS_DAILY_PAYOUTS"] = "false"
         environment["CURBSIDE_EVENTS_EXPORT_DIR"] = logs.appendingPathComponent("analytics").path
-        environment["CURBSIDE_EVENTS_SUBSCRIBER_URLS"] = "trips=\(urls[.trips]!),dispatch=\(urls[.dispatch]!),payments=\(urls[.payments]!)"
+        environment["CURBSIDE_EVENTS_SUBSCRIBER_URLS"] =
+            "trips=\(urls[.trips]!),dispatch=\(urls[.dispatch]!),payments=\(urls[.payments]!),notifications=\(urls[.notifications]!)"
         for service in services { environment["CURBSIDE_SERVICES_\(service.rawValue.uppercased())_URL"] = urls[service] }
 
         var processes: [Process] = []

@@ -5,13 +5,14 @@ import Testing
 import Users
 
 /// A ride from the admin's city set-up to both ratings, through the public HTTP APIs only, as the
-/// passenger app, the driver app and the operator's tools use them. The four base URLs may be one
-/// server (`curbside serve`) or four (`--service X`).
+/// passenger app, the driver app and the operator's tools use them. The five base URLs may be one
+/// server (`curbside serve`) or five (`--service X`).
 struct RideScenario: Sendable {
     let users: String
     let trips: String
     let dispatch: String
     let payments: String
+    let notifications: String
 
     /// A city around a random point, so that runs never see each other's drivers.
     let center = (latitude: Double.random(in: -40...40), longitude: Double.random(in: -120...120))
@@ -49,6 +50,10 @@ struct RideScenario: Sendable {
         let method = try await LiveHTTP.call(
             .post, payments + "/v1/users/me/paymentMethods", token: passenger.token, json: #"{"card":{"token":"\#(cardToken)"}}"#)
         #expect(method.status == 200 && method["isDefault"] as? Bool == true, "add card: \(method.text)")
+        let device = try await LiveHTTP.call(
+            .patch, notifications + "/v1/users/me/devices/install-1", token: passenger.token,
+            json: #"{"platform":"ANDROID","fcmToken":"fcm-\#(passenger.id)","locale":"en"}"#)
+        #expect(device.status == 200, "register device: \(device.text)")
         // Passengers read cities and prices from a replica: what was set up a moment ago may take a few ms to appear.
         let estimate = try await LiveHTTP.poll(
             .post, trips + "/v1/trips:estimateFare", token: passenger.token,
@@ -122,6 +127,13 @@ struct RideScenario: Sendable {
         #expect(Int(earnings["units"] as? String ?? "") ?? 0 >= 2, "balance: \(balance.text)")
         let audit = try await LiveHTTP.call(.get, payments + "/v1/ledger:audit", token: admin)
         #expect(audit["balanced"] as? Bool == true, "ledger: \(audit.text)")
+
+        // The passenger was told of each step (events from trips and payments reached notifications).
+        let inbox = try await LiveHTTP.poll(.get, notifications + "/v1/users/me/notifications", token: passenger.token) {
+            (($0["notifications"] as? [[String: Any]]) ?? []).count >= 4
+        }
+        let kinds = Set(((inbox["notifications"] as? [[String: Any]]) ?? []).compactMap { $0["kind"] as? String })
+        #expect(kinds.isSuperset(of: ["trip.driverAssigned", "trip.driverArrived", "trip.completed.passenger", "payment.settled"]), "\(kinds)")
 
         // Both rate each other; the trip is in both histories; dispatch frees the driver.
         let rated = try await LiveHTTP.call(

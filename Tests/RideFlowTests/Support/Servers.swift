@@ -9,12 +9,13 @@ import IntegrationEvents
 import Logging
 import NIOCore
 import NIOPosix
+import Notifications
 import Payments
 import ServiceLifecycle
 import Trips
 import Users
 
-/// The whole platform in one server (users, trips, dispatch and payments modules), as `curbside serve` runs it
+/// The whole platform in one server (users, trips, dispatch, payments and notifications modules), as `curbside serve` runs it
 /// by default: events in-process, service calls through the generated clients to its own address.
 struct AllInOneServer: Sendable {
     let baseURL: String
@@ -31,6 +32,7 @@ struct AllInOneServer: Sendable {
                 payments: TripsModule.paymentAuthorizer(platform: platform)),
             try DispatchModule(platform: platform, drivers: DispatchModule.driverDirectory(platform: platform)),
             try PaymentsModule(platform: platform),
+            try NotificationsModule(platform: platform),
         ]
         let app = try PlatformApplication.application(platform: platform, modules: modules)
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: TestEnvironment.logger)

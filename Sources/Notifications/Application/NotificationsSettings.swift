@@ -1,0 +1,30 @@
+import Configuration
+import Foundation
+
+/// The notifications service's settings (`curbside.notifications.*`, e.g. `CURBSIDE_NOTIFICATIONS_FCM_CREDENTIALS_FILE`).
+public struct NotificationsSettings: Sendable {
+    /// A Firebase service-account JSON file; without it pushes are recorded, not sent (the local default).
+    public var fcmCredentialsFile: String?
+    /// FCM's base URL (a stand-in in tests).
+    public var fcmBaseURL: URL?
+    /// Pushes in flight at once per instance.
+    public var fcmMaxConcurrentSends: Int
+    /// How often due pushes are looked for.
+    public var pushPollInterval: Duration
+    /// Pushes claimed per round.
+    public var pushBatchSize: Int
+    /// How long a claimed push is held before another instance may take it.
+    public var pushLease: TimeInterval
+    /// Attempts before a push is given up.
+    public var pushMaxAttempts: Int
+
+    public init(_ config: ConfigReader) {
+        fcmCredentialsFile = config.string(forKey: "notifications.fcm_credentials_file").flatMap { $0.isEmpty ? nil : $0 }
+        fcmBaseURL = config.string(forKey: "notifications.fcm_base_url").flatMap(URL.init(string:))
+        fcmMaxConcurrentSends = max(1, config.int(forKey: "notifications.fcm_max_concurrent_sends", default: 64))
+        pushPollInterval = .milliseconds(max(20, config.int(forKey: "notifications.push_poll_ms", default: 250)))
+        pushBatchSize = max(1, config.int(forKey: "notifications.push_batch_size", default: 200))
+        pushLease = TimeInterval(max(1, config.int(forKey: "notifications.push_lease_seconds", default: 60)))
+        pushMaxAttempts = max(1, config.int(forKey: "notifications.push_max_attempts", default: 10))
+    }
+}

@@ -1,0 +1,106 @@
+import CurbsideCore
+import CurbsideTesting
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import IntegrationEvents
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+
+@testable import Notifications
+
+/// Notifications modules on the cluster `make test` started, with their schema migrated once per process.
+enum NotificationsTestPlatform {
+    private static let migrated = MigrationOnce()
+
+    static var logger: Logger { TestEnvironment.logger }
+
+    /// Runs `body` with a notifications module (behind a router) whose pushes go to `sender`.
+    static func withModule(
+        sender: any PushSender = RecordingPushSender(), _ body: @Sendable (NotificationsContext) async throws -> Void
+    ) async throws {
+        let platform = try await TestEnvironment.platform()
+        try await migrated.run(platform.settings)
+        let clock = MovableClock()
+        let module = try NotificationsModule(
+            platform: platform, routing: .curbside, sender: sender, clock: NotificationsClock(clock.source))
+        let router = try PlatformApplication.router(platform: platform, modules: [module])
+        var app = Application(router: router, logger: logger)
+        for client in module.databases.clients { app.addServices(client) }
+        try await app.test(.router) { client in
+            try await body(NotificationsContext(api: TestAPI(client: client, platform: platform), module: module, clock: clock))
+        }
+    }
+}
+
+/// A clock tests can move forward.
+final class MovableClock: Sendable {
+    private let offset = NIOLockedValueBox<TimeInterval>(0)
+
+    func advance(_ seconds: TimeInterval) { offset.withLockedValue { $0 += seconds } }
+
+    var source: @Sendable () -> Date {
+        let offset = self.offset
+        return { Date().addingTimeInterval(offset.withLockedValue { $0 }) }
+    }
+}
+
+actor MigrationOnce {
+    private var done = false
+
+    func run(_ settings: PlatformSettings) async throws {
+        guard !done else { return }
+        let owner = DatabaseCredentials(settings: settings.database).configuration(
+            service: .notifications, role: .owner, host: settings.database.host, port: settings.database.port)
+        try await Migrator(
+            owner: owner, service: .notifications, migrations: NotificationsModule.migrations, logger: TestEnvironment.logger
+        ).migrate()
+        done = true
+    }
+}
+
+/// One test's module, API and clock, and the steps most notifications tests share.
+struct NotificationsContext: Sendable {
+    let api: TestAPI
+    let module: NotificationsModule
+    let clock: MovableClock
+
+    var logger: Logger { NotificationsTestPlatform.logger }
+    var database: Database { module.databases.platform }
+
+    /// Registers a device for `user` through the API.
+    @discardableResult
+    func register(_ user: UUID, token: String, device: String = "phone", locale: String = "en") async throws -> Reply {
+        let access = try await api.token(.passenger, userID: user)
+        return try await api.call(
+            .patch, "/v1/users/me/devices/\(device)", token: access,
+            json: #"{"platform":"ANDROID","fcmToken":"\#(token)","appVersion":"1.0.0","locale":"\#(locale)"}"#)
+    }
+
+    /// Delivers an event to the notifications subscriber, as the relay does.
+    func deliver(_ event: some IntegrationEvent, id: UUID = UUID()) async throws {
+        let envelope = try EventEnvelope(event, id: id, occurTime: Date(), traceID: nil)
+        guard let receiver = module.eventReceivers[EventRouting.notifications] else { throw TestFailure("no receiver") }
+        try await receiver.receive(envelope)
+    }
+
+    /// The user's notifications, oldest first, straight from the table.
+    func stored(_ user: UUID) async throws -> [StoredNotification] {
+        try await module.inbox.notifications.since(user: user, seq: 0, limit: 1_000, on: database, logger: logger)
+    }
+
+    /// Push deliveries by state for the user's notifications.
+    func pushStates(_ user: UUID) async throws -> [String] {
+        try await database.readPrimary { client in
+            let rows = try await client.query(
+                """
+                SELECT p.state FROM platform.push_deliveries p JOIN platform.notifications n ON n.id = p.notification_id
+                WHERE n.user_id = \(user) ORDER BY n.seq
+                """, logger: logger)
+            var states: [String] = []
+            for try await state in rows.decode(String.self) { states.append(state) }
+            return states
+        }
+    }
+}
