@@ -48,6 +48,25 @@ import Testing
         }
     }
 
+    @Test func oneTokenRegisteredByManyAtOnceEndsWithTheLastAndFailsNone() async throws {
+        try await NotificationsTestPlatform.withModule { context in
+            let token = "shared-\(UUID())"
+            let users = (0..<6).map { _ in UUID() }
+            let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+                for user in users { group.addTask { try await context.register(user, token: token) } }
+                return try await group.reduce(into: [Reply]()) { $0.append($1) }
+            }
+            #expect(replies.allSatisfy { $0.status == 200 }, "\(replies.map(\.text))")
+            let holders = try await context.database.readPrimary { client in
+                let rows = try await client.query(
+                    "SELECT count(*)::int FROM platform.devices WHERE fcm_token = \(token)", logger: context.logger)
+                for try await count in rows.decode(Int.self) { return count }
+                return 0
+            }
+            #expect(holders == 1)
+        }
+    }
+
     @Test func theInboxListsNewestFirstCountsUnreadAndMarksRead() async throws {
         try await NotificationsTestPlatform.withModule { context in
             let passenger = UUID()

@@ -14,6 +14,10 @@ struct DeviceStore: Sendable {
         on database: Database, logger: Logger
     ) async throws -> Device {
         try await database.transaction(writer: user, logger: logger) { connection in
+            // Registrations of one token queue up here: the last one wins instead of the second
+            // failing on the token's unique index.
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtextextended(\("fcm/" + fcmToken), 0))", logger: logger)
             try await connection.query(
                 "DELETE FROM platform.devices WHERE fcm_token = \(fcmToken) AND NOT (user_id = \(user) AND device_key = \(key))",
                 logger: logger)
