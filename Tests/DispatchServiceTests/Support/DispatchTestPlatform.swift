@@ -29,7 +29,7 @@ struct FakeDirectory: DriverDirectory {
 
 /// Dispatch modules on the cluster `make test` started, with their schema migrated once per process.
 enum DispatchTestPlatform {
-    private static let migrated = MigrationOnce()
+    private static let migrated = MigrationOnce(service: .dispatch, migrations: DispatchModule.migrations)
 
     /// Runs `body` with one or more dispatch modules (same database) behind one router.
     static func withModules(
@@ -57,18 +57,6 @@ enum DispatchTestPlatform {
     /// A random spot on Earth, so that parallel tests never see each other's drivers.
     static func randomArea() -> Coordinate {
         Coordinate(latitude: Double.random(in: -60...60), longitude: Double.random(in: -170...170))
-    }
-}
-
-actor MigrationOnce {
-    private var done = false
-
-    func run(_ settings: PlatformSettings) async throws {
-        guard !done else { return }
-        let owner = DatabaseCredentials(settings: settings.database).configuration(
-            service: .dispatch, role: .owner, host: settings.database.host, port: settings.database.port)
-        try await Migrator(owner: owner, service: .dispatch, migrations: DispatchModule.migrations, logger: TestEnvironment.logger).migrate()
-        done = true
     }
 }
 

@@ -5,14 +5,13 @@ import Hummingbird
 import HummingbirdTesting
 import IntegrationEvents
 import Logging
-import NIOConcurrencyHelpers
 import PostgresNIO
 
 @testable import Notifications
 
 /// Notifications modules on the cluster `make test` started, with their schema migrated once per process.
 enum NotificationsTestPlatform {
-    private static let migrated = MigrationOnce()
+    private static let migrated = MigrationOnce(service: .notifications, migrations: NotificationsModule.migrations)
 
     static var logger: Logger { TestEnvironment.logger }
 
@@ -31,32 +30,6 @@ enum NotificationsTestPlatform {
         try await app.test(.router) { client in
             try await body(NotificationsContext(api: TestAPI(client: client, platform: platform), module: module, clock: clock))
         }
-    }
-}
-
-/// A clock tests can move forward.
-final class MovableClock: Sendable {
-    private let offset = NIOLockedValueBox<TimeInterval>(0)
-
-    func advance(_ seconds: TimeInterval) { offset.withLockedValue { $0 += seconds } }
-
-    var source: @Sendable () -> Date {
-        let offset = self.offset
-        return { Date().addingTimeInterval(offset.withLockedValue { $0 }) }
-    }
-}
-
-actor MigrationOnce {
-    private var done = false
-
-    func run(_ settings: PlatformSettings) async throws {
-        guard !done else { return }
-        let owner = DatabaseCredentials(settings: settings.database).configuration(
-            service: .notifications, role: .owner, host: settings.database.host, port: settings.database.port)
-        try await Migrator(
-            owner: owner, service: .notifications, migrations: NotificationsModule.migrations, logger: TestEnvironment.logger
-        ).migrate()
-        done = true
     }
 }
 

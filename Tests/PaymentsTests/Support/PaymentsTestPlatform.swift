@@ -5,14 +5,13 @@ import Hummingbird
 import HummingbirdTesting
 import IntegrationEvents
 import Logging
-import NIOConcurrencyHelpers
 import PostgresNIO
 
 @testable import Payments
 
 /// Payments modules on the cluster `make test` started, with their schema migrated once per process.
 enum PaymentsTestPlatform {
-    private static let migrated = MigrationOnce()
+    private static let migrated = MigrationOnce(service: .payments, migrations: PaymentsModule.migrations)
 
     static var logger: Logger { TestEnvironment.logger }
 
@@ -32,30 +31,6 @@ enum PaymentsTestPlatform {
         try await app.test(.router) { client in
             try await body(PaymentsContext(api: TestAPI(client: client, platform: platform), module: module, clock: clock))
         }
-    }
-}
-
-/// A clock tests can move forward.
-final class MovableClock: Sendable {
-    private let offset = NIOLockedValueBox<TimeInterval>(0)
-
-    func advance(_ seconds: TimeInterval) { offset.withLockedValue { $0 += seconds } }
-
-    var source: @Sendable () -> Date {
-        let offset = self.offset
-        return { Date().addingTimeInterval(offset.withLockedValue { $0 }) }
-    }
-}
-
-actor MigrationOnce {
-    private var done = false
-
-    func run(_ settings: PlatformSettings) async throws {
-        guard !done else { return }
-        let owner = DatabaseCredentials(settings: settings.database).configuration(
-            service: .payments, role: .owner, host: settings.database.host, port: settings.database.port)
-        try await Migrator(owner: owner, service: .payments, migrations: PaymentsModule.migrations, logger: TestEnvironment.logger).migrate()
-        done = true
     }
 }
 
