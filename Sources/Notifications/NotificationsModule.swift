@@ -17,6 +17,8 @@ public struct NotificationsModule: ServiceModule {
     public let inbox: InboxService
     /// Sends the pushes owed; runs in every instance.
     public let pushWorker: PushWorker
+    /// Each user's notifications as a resumable live stream (the live channel's core).
+    public let stream: StreamHub
     /// What pushes go through: FCM with credentials, else a recorder (the local default).
     public let sender: any PushSender
     let receiver: NotificationsEventReceiver
@@ -67,6 +69,12 @@ public struct NotificationsModule: ServiceModule {
         pushWorker = PushWorker(
             queue: PushQueue(), devices: deviceStore, sender: self.sender, database: database, clock: clock, settings: settings,
             logger: logger)
+        let connection = platform.settings.database
+        stream = StreamHub(
+            notifications: notifications, database: database,
+            listener: DatabaseCredentials(settings: connection).configuration(
+                service: .notifications, role: .platform, host: connection.host, port: connection.port),
+            bufferLimit: settings.streamBufferLimit, pollInterval: settings.streamPollInterval, logger: logger)
         receiver = NotificationsEventReceiver(
             notifications: notifications, devices: deviceStore, preferences: preferences, database: database, clock: clock,
             logger: logger)
@@ -79,7 +87,7 @@ public struct NotificationsModule: ServiceModule {
                 dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
     }
 
-    public var backgroundServices: [any Service] { [pushWorker] }
+    public var backgroundServices: [any Service] { [pushWorker, stream] }
 
     public var eventReceivers: [String: any EventReceiver] { [EventRouting.notifications: receiver] }
 }

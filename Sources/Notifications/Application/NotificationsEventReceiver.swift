@@ -6,7 +6,7 @@ import Logging
 /// The notifications subscriber: turns each event into its users' notifications (``NotificationRules``),
 /// rendered in each user's language, with the pushes they owe, all once per event (the inbox of
 /// processed events and the table's uniqueness are written in the same transaction). The
-/// ``PushWorker`` picks the pushes up at its next poll.
+/// ``PushWorker`` picks the pushes up at its next poll; live subscribers hear of it at commit.
 struct NotificationsEventReceiver: EventReceiver {
     let notifications: NotificationStore
     let devices: DeviceStore
@@ -29,9 +29,12 @@ struct NotificationsEventReceiver: EventReceiver {
                     // The language of the device the user registered last.
                     let locale = userDevices.max { $0.updateTime < $1.updateTime }?.locale ?? "en"
                     let text = Templates.render(draft.kind, locale: locale, values: draft.values)
-                    _ = try await notifications.record(
+                    if try await notifications.record(
                         draft, title: text.title, body: text.body, eventID: envelope.id, devices: userDevices, now: now,
-                        on: connection, logger: logger)
+                        on: connection, logger: logger) != nil
+                    {
+                        try await StreamHub.announce(draft.recipient, on: connection, logger: logger)
+                    }
                 }
             }
         }

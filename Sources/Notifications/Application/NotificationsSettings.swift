@@ -17,6 +17,10 @@ public struct NotificationsSettings: Sendable {
     public var pushLease: TimeInterval
     /// Attempts before a push is given up.
     public var pushMaxAttempts: Int
+    /// Messages a live subscriber may fall behind before it is cut off (it resumes from its last one).
+    public var streamBufferLimit: Int
+    /// How often a live subscriber looks for messages when no commit announced any.
+    public var streamPollInterval: Duration
 
     public init(_ config: ConfigReader) {
         fcmCredentialsFile = config.string(forKey: "notifications.fcm_credentials_file").flatMap { $0.isEmpty ? nil : $0 }
@@ -26,5 +30,7 @@ public struct NotificationsSettings: Sendable {
         pushBatchSize = max(1, config.int(forKey: "notifications.push_batch_size", default: 200))
         pushLease = TimeInterval(max(1, config.int(forKey: "notifications.push_lease_seconds", default: 60)))
         pushMaxAttempts = max(1, config.int(forKey: "notifications.push_max_attempts", default: 10))
+        streamBufferLimit = max(1, config.int(forKey: "notifications.stream_buffer_limit", default: 256))
+        streamPollInterval = .milliseconds(max(50, config.int(forKey: "notifications.stream_poll_ms", default: 1000)))
     }
 }

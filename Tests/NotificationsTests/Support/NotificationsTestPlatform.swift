@@ -19,16 +19,31 @@ enum NotificationsTestPlatform {
     static func withModule(
         sender: any PushSender = RecordingPushSender(), _ body: @Sendable (NotificationsContext) async throws -> Void
     ) async throws {
-        let platform = try await TestEnvironment.platform()
+        try await withModules(count: 1, settings: [:], sender: sender) { api, modules, clock in
+            try await body(NotificationsContext(api: api, module: modules[0], clock: clock))
+        }
+    }
+
+    /// Several instances of the module on one database (each with its stream listener running),
+    /// the first behind the router.
+    static func withModules(
+        count: Int, settings extra: [String: String], sender: any PushSender = RecordingPushSender(),
+        _ body: @Sendable (TestAPI, [NotificationsModule], MovableClock) async throws -> Void
+    ) async throws {
+        let platform = extra.isEmpty ? try await TestEnvironment.platform() : try await TestEnvironment.platform(extra)
         try await migrated.run(platform.settings)
         let clock = MovableClock()
-        let module = try NotificationsModule(
-            platform: platform, routing: .curbside, sender: sender, clock: NotificationsClock(clock.source))
-        let router = try PlatformApplication.router(platform: platform, modules: [module])
+        let modules = try (0..<count).map { _ in
+            try NotificationsModule(platform: platform, routing: .curbside, sender: sender, clock: NotificationsClock(clock.source))
+        }
+        let router = try PlatformApplication.router(platform: platform, modules: [modules[0]])
         var app = Application(router: router, logger: logger)
-        for client in module.databases.clients { app.addServices(client) }
+        for module in modules {
+            for client in module.databases.clients { app.addServices(client) }
+            app.addServices(module.stream)
+        }
         try await app.test(.router) { client in
-            try await body(NotificationsContext(api: TestAPI(client: client, platform: platform), module: module, clock: clock))
+            try await body(TestAPI(client: client, platform: platform), modules, clock)
         }
     }
 }

@@ -1,0 +1,103 @@
+import CurbsideCore
+import CurbsideTesting
+import Foundation
+import IntegrationEvents
+import Testing
+
+@testable import Notifications
+
+/// The live channel's core: each user's notifications as a stream that resumes after any sequence
+/// number, fed by every instance, never showing one user another's messages.
+@Suite(.serialized) struct StreamHubTests {
+    func noDriver(_ user: UUID) -> TripsV1.TripNoDriverFound {
+        TripsV1.TripNoDriverFound(trip: "trips/\(UUID())", passenger: "users/\(user)", endTime: Date())
+    }
+
+    /// The next `count` messages, or a failure after `timeout`.
+    func take(
+        _ count: Int, from stream: AsyncThrowingStream<StoredNotification, any Error>, timeout: Duration = .seconds(5)
+    ) async throws -> [StoredNotification] {
+        try await withThrowingTaskGroup(of: [StoredNotification]?.self) { group in
+            group.addTask {
+                var taken: [StoredNotification] = []
+                for try await message in stream {
+                    taken.append(message)
+                    if taken.count == count { break }
+                }
+                return taken
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            guard let first else { throw TestFailure("timed out waiting for \(count) messages") }
+            return first
+        }
+    }
+
+    @Test func aClientThatResumesGetsEveryMessageOnceInOrderAndNoOneElses() async throws {
+        // A long poll: only the commit announcements can make these messages arrive in time.
+        try await NotificationsTestPlatform.withModules(count: 1, settings: ["curbside.notifications.stream_poll_ms": "60000"]) {
+            api, modules, clock in
+            let context = NotificationsContext(api: api, module: modules[0], clock: clock)
+            let user = UUID()
+            let other = UUID()
+            let live = modules[0].stream.subscribe(user: user, after: 0)
+            for _ in 0..<3 {
+                try await context.deliver(noDriver(user))
+                try await context.deliver(noDriver(other))
+            }
+            let first = try await take(3, from: live)
+            #expect(first.allSatisfy { $0.userID == user })
+            #expect(first.map(\.seq) == first.map(\.seq).sorted() && Set(first.map(\.id)).count == 3)
+
+            // Disconnected (the stream dropped), two more arrive; resuming after the last seen gets exactly those.
+            for _ in 0..<2 { try await context.deliver(noDriver(user)) }
+            let resumed = modules[0].stream.subscribe(user: user, after: first.last!.seq)
+            let rest = try await take(2, from: resumed)
+            #expect(rest.allSatisfy { $0.userID == user && $0.seq > first.last!.seq })
+            #expect(Set(first.map(\.id)).isDisjoint(with: rest.map(\.id)))
+            let everything = try await context.stored(user)
+            #expect((first + rest).map(\.id) == everything.map(\.id))
+        }
+    }
+
+    @Test func aMessageReachesTheUserWhateverInstanceHoldsTheConnection() async throws {
+        try await NotificationsTestPlatform.withModules(count: 2, settings: ["curbside.notifications.stream_poll_ms": "60000"]) {
+            api, modules, _ in
+            let user = UUID()
+            // Connected to instance B; the event is processed by instance A. B polls only every
+            // minute, so arriving within seconds means A's commit announcement woke it.
+            let onB = modules[1].stream.subscribe(user: user, after: 0)
+            try await Task.sleep(for: .milliseconds(300))  // B's listener is up
+            try await NotificationsContext(api: api, module: modules[0], clock: MovableClock()).deliver(noDriver(user))
+            let received = try await take(1, from: onB, timeout: .seconds(5))
+            #expect(received.map(\.userID) == [user])
+        }
+    }
+
+    @Test func aClientThatFallsBehindIsCutOffAndResumesWithoutLoss() async throws {
+        try await NotificationsTestPlatform.withModules(count: 1, settings: ["curbside.notifications.stream_buffer_limit": "3"]) {
+            api, modules, clock in
+            let context = NotificationsContext(api: api, module: modules[0], clock: clock)
+            let user = UUID()
+            for _ in 0..<8 { try await context.deliver(noDriver(user)) }
+            // Never read while eight arrive: the stream ends rather than buffering without bound.
+            let slow = modules[0].stream.subscribe(user: user, after: 0)
+            try await Task.sleep(for: .milliseconds(500))
+            var got: [StoredNotification] = []
+            var ending: (any Error)?
+            do {
+                for try await message in slow { got.append(message) }
+            } catch {
+                ending = error
+            }
+            #expect(ending as? StreamHub.End == .tooSlow)
+            #expect(got.count == 3)
+            let resumed = try await take(5, from: modules[0].stream.subscribe(user: user, after: got.last!.seq))
+            #expect((got + resumed).map(\.id) == (try await context.stored(user)).map(\.id))
+        }
+    }
+}
