@@ -17,6 +17,8 @@ public struct NotificationsModule: ServiceModule {
     public let inbox: InboxService
     /// Sends the pushes owed; runs in every instance.
     public let pushWorker: PushWorker
+    /// Deletes notifications past their retention; runs in every instance.
+    public let maintenance: NotificationsMaintenance
     /// Each user's notifications as a resumable live stream (the live channel's core).
     public let stream: StreamHub
     /// What pushes go through: FCM with credentials, else a recorder (the local default).
@@ -74,7 +76,9 @@ public struct NotificationsModule: ServiceModule {
             notifications: notifications, database: database,
             listener: DatabaseCredentials(settings: connection).configuration(
                 service: .notifications, role: .platform, host: connection.host, port: connection.port),
-            bufferLimit: settings.streamBufferLimit, pollInterval: settings.streamPollInterval, logger: logger)
+            bufferLimit: settings.streamBufferLimit, pollInterval: settings.streamPollInterval,
+            slowClientGrace: settings.streamSlowClientGrace, logger: logger)
+        maintenance = NotificationsMaintenance(database: database, settings: settings, clock: clock, logger: logger)
         receiver = NotificationsEventReceiver(
             notifications: notifications, devices: deviceStore, preferences: preferences, database: database, clock: clock,
             logger: logger)
@@ -87,7 +91,7 @@ public struct NotificationsModule: ServiceModule {
                 dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
     }
 
-    public var backgroundServices: [any Service] { [pushWorker, stream] }
+    public var backgroundServices: [any Service] { [pushWorker, stream, maintenance] }
 
     public var eventReceivers: [String: any EventReceiver] { [EventRouting.notifications: receiver] }
 }

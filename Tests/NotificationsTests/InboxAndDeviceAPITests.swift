@@ -101,6 +101,28 @@ import Testing
         }
     }
 
+    @Test func liveOnlyMessagesGoAfterTheStreamWindowAndTheInboxKeepsItsOwnLonger() async throws {
+        try await NotificationsTestPlatform.withModule { context in
+            let driver = UUID()
+            try await context.deliver(
+                DispatchV1.OfferCreated(
+                    offer: "offers/\(UUID())", trip: "trips/\(UUID())", driver: "drivers/\(driver)",
+                    pickup: GeoPoint(latitude: 1, longitude: 1), dropoff: GeoPoint(latitude: 1, longitude: 1.01), pickupEtaSeconds: 60,
+                    expireTime: Date().addingTimeInterval(15), createTime: Date()))
+            try await context.deliver(
+                PaymentsV1.TipAdded(
+                    payment: "payments/\(UUID())", trip: "trips/\(UUID())", passenger: "users/\(UUID())", driver: "drivers/\(driver)",
+                    amount: MoneyAmount(currencyCode: "USD", minorUnits: 300), tipTime: Date()))
+            #expect(try await context.stored(driver).map(\.kind) == ["offer.created", "payment.tip"])
+            context.clock.advance(73 * 3600)
+            try await context.module.maintenance.purge()
+            #expect(try await context.stored(driver).map(\.kind) == ["payment.tip"])
+            context.clock.advance(91 * 86_400)
+            try await context.module.maintenance.purge()
+            #expect(try await context.stored(driver).isEmpty)
+        }
+    }
+
     @Test func tripAndPaymentMessagesCannotBeTurnedOffPromotionsCan() async throws {
         try await NotificationsTestPlatform.withModule { context in
             let access = try await context.api.token(.passenger)

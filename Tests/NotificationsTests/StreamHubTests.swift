@@ -79,12 +79,15 @@ import Testing
     }
 
     @Test func aClientThatFallsBehindIsCutOffAndResumesWithoutLoss() async throws {
-        try await NotificationsTestPlatform.withModules(count: 1, settings: ["curbside.notifications.stream_buffer_limit": "3"]) {
+        try await NotificationsTestPlatform.withModules(
+            count: 1, settings: ["curbside.notifications.stream_buffer_limit": "3", "curbside.notifications.stream_slow_client_grace_ms": "200"]
+        ) {
             api, modules, clock in
             let context = NotificationsContext(api: api, module: modules[0], clock: clock)
             let user = UUID()
             for _ in 0..<8 { try await context.deliver(noDriver(user)) }
-            // Never read while eight arrive: the stream ends rather than buffering without bound.
+            // Not read for longer than the grace period while eight wait: the stream ends rather than
+            // buffering without bound. A reader that keeps up gets all eight through a buffer of three.
             let slow = modules[0].stream.subscribe(user: user, after: 0)
             try await Task.sleep(for: .milliseconds(500))
             var got: [StoredNotification] = []

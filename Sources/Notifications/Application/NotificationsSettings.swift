@@ -21,6 +21,12 @@ public struct NotificationsSettings: Sendable {
     public var streamBufferLimit: Int
     /// How often a live subscriber looks for messages when no commit announced any.
     public var streamPollInterval: Duration
+    /// How long a live subscriber's buffer may stay full before it is cut off.
+    public var streamSlowClientGrace: Duration
+    /// How far back a reconnecting client can resume (messages not kept in the inbox are deleted after it).
+    public var streamRetention: TimeInterval
+    /// How long inbox notifications are kept.
+    public var inboxRetention: TimeInterval
 
     public init(_ config: ConfigReader) {
         fcmCredentialsFile = config.string(forKey: "notifications.fcm_credentials_file").flatMap { $0.isEmpty ? nil : $0 }
@@ -32,5 +38,8 @@ public struct NotificationsSettings: Sendable {
         pushMaxAttempts = max(1, config.int(forKey: "notifications.push_max_attempts", default: 10))
         streamBufferLimit = max(1, config.int(forKey: "notifications.stream_buffer_limit", default: 256))
         streamPollInterval = .milliseconds(max(50, config.int(forKey: "notifications.stream_poll_ms", default: 1000)))
+        streamSlowClientGrace = .milliseconds(max(10, config.int(forKey: "notifications.stream_slow_client_grace_ms", default: 10_000)))
+        streamRetention = TimeInterval(max(1, config.int(forKey: "notifications.stream_retention_hours", default: 72))) * 3600
+        inboxRetention = max(streamRetention, TimeInterval(max(1, config.int(forKey: "notifications.inbox_retention_days", default: 90))) * 86_400)
     }
 }

@@ -11,16 +11,17 @@ import ServiceLifecycle
 /// Notifications are durable rows numbered per user, so the stream is a cursor over them: a
 /// subscriber reads what follows its last sequence number, then waits. A commit anywhere sends
 /// `NOTIFY curbside_stream '<user>'`; each instance listens once and wakes its subscribers of that
-/// user, so a message reaches the user whatever instance holds the connection. A subscriber that
-/// does not keep up is ended (it resumes from its last sequence number) rather than buffered
-/// without bound or allowed to slow anyone else.
+/// user, so a message reaches the user whatever instance holds the connection. Each subscriber
+/// has a bounded buffer: when it is full the subscriber's reader pauses (the rows wait in the
+/// database), and a subscriber that stays full past a grace period is ended (it resumes from its
+/// last sequence number) rather than buffered without bound or allowed to slow anyone else.
 public final class StreamHub: Service, Sendable {
     /// The PostgreSQL channel commits announce users on.
     public static let channel = "curbside_stream"
 
     /// Why a subscription ended other than by its consumer.
     public enum End: Error, Sendable, Equatable {
-        /// The consumer fell `bufferLimit` messages behind.
+        /// The consumer stayed `bufferLimit` messages behind for longer than the grace period.
         case tooSlow
     }
 
@@ -29,18 +30,21 @@ public final class StreamHub: Service, Sendable {
     let listener: PostgresClientConfiguration
     let bufferLimit: Int
     let pollInterval: Duration
+    /// How long a consumer's buffer may stay full before it is cut off.
+    let slowClientGrace: Duration
     let logger: Logger
     private let wakers = NIOLockedValueBox<[UUID: [UUID: @Sendable () -> Void]]>([:])
 
     init(
         notifications: NotificationStore, database: Database, listener: PostgresClientConfiguration, bufferLimit: Int,
-        pollInterval: Duration, logger: Logger
+        pollInterval: Duration, slowClientGrace: Duration, logger: Logger
     ) {
         self.notifications = notifications
         self.database = database
         self.listener = listener
         self.bufferLimit = bufferLimit
         self.pollInterval = pollInterval
+        self.slowClientGrace = slowClientGrace
         self.logger = logger
     }
 
@@ -75,23 +79,39 @@ public final class StreamHub: Service, Sendable {
         let id = UUID()
         let signal = Signal()
         wakers.withLockedValue { $0[user, default: [:]][id] = { signal.fire() } }
+        let (limit, grace, poll) = (200, slowClientGrace, pollInterval)
         let pump = Task {
             var last = seq
+            // Since when the consumer's buffer has been full: a burst may fill it for a moment, a
+            // consumer that stays behind for `grace` is cut off.
+            var fullSince: ContinuousClock.Instant?
             do {
                 while !Task.isCancelled {
-                    // Read everything after the last message sent before waiting: a commit between
+                    // Read everything after the last message enqueued before waiting: a commit between
                     // the read and the wait fires the signal, which the wait then sees at once.
                     signal.reset()
-                    let batch = try await notifications.since(user: user, seq: last, limit: 200, on: database, logger: logger)
+                    let batch = try await notifications.since(user: user, seq: last, limit: limit, on: database, logger: logger)
+                    var full = false
                     for message in batch {
                         if case .dropped = continuation.yield(message) {
+                            full = true
+                            break
+                        }
+                        last = message.seq
+                        fullSince = nil
+                    }
+                    if full {
+                        let since = fullSince ?? .now
+                        fullSince = since
+                        if ContinuousClock.now - since > grace {
                             continuation.finish(throwing: End.tooSlow)
                             return
                         }
-                        last = message.seq
+                        try await Task.sleep(for: .milliseconds(20))
+                        continue
                     }
-                    if batch.count == 200 { continue }
-                    await signal.wait(upTo: pollInterval)
+                    if batch.count == limit { continue }
+                    await signal.wait(upTo: poll)
                 }
             } catch {
                 continuation.finish(throwing: error)
