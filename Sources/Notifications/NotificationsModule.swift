@@ -24,6 +24,7 @@ public struct NotificationsModule: ServiceModule {
     /// What pushes go through: FCM with credentials, else a recorder (the local default).
     public let sender: any PushSender
     let receiver: NotificationsEventReceiver
+    let liveChannel: LiveChannel
 
     /// The service's migrations, applied by `curbside migrate`.
     public static let migrations = NotificationsMigrations.all
@@ -78,6 +79,7 @@ public struct NotificationsModule: ServiceModule {
                 service: .notifications, role: .platform, host: connection.host, port: connection.port),
             bufferLimit: settings.streamBufferLimit, pollInterval: settings.streamPollInterval,
             slowClientGrace: settings.streamSlowClientGrace, logger: logger)
+        liveChannel = LiveChannel(tokens: platform.tokens, hub: stream, heartbeat: settings.streamHeartbeat)
         maintenance = NotificationsMaintenance(database: database, settings: settings, clock: clock, logger: logger)
         receiver = NotificationsEventReceiver(
             notifications: notifications, devices: deviceStore, preferences: preferences, database: database, clock: clock,
@@ -94,4 +96,6 @@ public struct NotificationsModule: ServiceModule {
     public var backgroundServices: [any Service] { [pushWorker, stream, maintenance] }
 
     public var eventReceivers: [String: any EventReceiver] { [EventRouting.notifications: receiver] }
+
+    public var webSocketEndpoints: [any WebSocketEndpoint] { [liveChannel] }
 }

@@ -31,9 +31,13 @@ public struct TokenService: AccessTokenVerifier {
         return (token, claims.expiration.value)
     }
 
-    public func verify(bearerToken: String) async throws -> Principal {
+    public func verify(bearerToken: String) async throws -> Principal { try await verifyWithExpiry(bearerToken: bearerToken).principal }
+
+    /// The caller behind a token and when the token stops being valid (a long-lived connection,
+    /// such as the live channel, is cut off then).
+    public func verifyWithExpiry(bearerToken: String) async throws -> (principal: Principal, expiry: Date) {
         let key = VerifiedTokenCache.key(bearerToken)
-        if let principal = verified.principal(for: key, now: Date()) { return principal }
+        if let entry = verified.entry(for: key, now: Date()) { return (entry.principal, entry.expiration) }
         let claims: AccessTokenClaims
         do {
             claims = try await keys.verify(bearerToken, as: AccessTokenClaims.self)
@@ -50,6 +54,6 @@ public struct TokenService: AccessTokenVerifier {
         let principal = Principal(userID: userID, role: role, sessionID: claims.sessionID.flatMap(UUID.init(uuidString:)))
         verified.insert(
             .init(principal: principal, notBefore: claims.notBefore.value, expiration: claims.expiration.value), for: key, now: Date())
-        return principal
+        return (principal, claims.expiration.value)
     }
 }

@@ -27,9 +27,11 @@ final class VerifiedTokenCache: Sendable {
     static func key(_ token: String) -> SHA256Digest { SHA256.hash(data: Data(token.utf8)) }
 
     /// The principal of an earlier verification of `token`, while the token is valid at `now`.
-    func principal(for key: SHA256Digest, now: Date) -> Principal? {
+    func principal(for key: SHA256Digest, now: Date) -> Principal? { entry(for: key, now: now)?.principal }
+
+    func entry(for key: SHA256Digest, now: Date) -> Entry? {
         guard let entry = entries.withLockedValue({ $0[key] }), entry.notBefore <= now, now < entry.expiration else { return nil }
-        return entry.principal
+        return entry
     }
 
     func insert(_ entry: Entry, for key: SHA256Digest, now: Date) {

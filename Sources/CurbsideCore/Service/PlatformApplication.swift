@@ -38,7 +38,8 @@ public enum PlatformApplication {
         let bodyTimeout = TimeAmount.nanoseconds(Int64(platform.settings.http.bodyTimeout.inSeconds * 1_000_000_000))
         var app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [RequestBodyDeadline(timeout: bodyTimeout)])),
+            server: .curbside(
+                endpoints: modules.flatMap(\.webSocketEndpoints), channelHandlers: { [RequestBodyDeadline(timeout: bodyTimeout)] }),
             configuration: .init(
                 address: .hostname(platform.settings.http.host, port: platform.settings.http.port),
                 serverName: "curbside"),

@@ -21,10 +21,14 @@ public protocol ServiceModule: Sendable {
     var eventRouting: EventRouting { get }
     /// The subscribers this module hosts, by subscriber name.
     var eventReceivers: [String: any EventReceiver] { get }
+    /// WebSockets the module serves beside its API.
+    var webSocketEndpoints: [any WebSocketEndpoint] { get }
 }
 
 extension ServiceModule {
     public var eventReceivers: [String: any EventReceiver] { [:] }
+
+    public var webSocketEndpoints: [any WebSocketEndpoint] { [] }
 
     /// The document as served: the module's own plus the platform's operations it gets (parked
     /// events; the event inbox when the module hosts subscribers).

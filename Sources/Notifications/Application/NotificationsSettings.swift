@@ -23,6 +23,8 @@ public struct NotificationsSettings: Sendable {
     public var streamPollInterval: Duration
     /// How long a live subscriber's buffer may stay full before it is cut off.
     public var streamSlowClientGrace: Duration
+    /// How often the live channel sends a heartbeat.
+    public var streamHeartbeat: Duration
     /// How far back a reconnecting client can resume (messages not kept in the inbox are deleted after it).
     public var streamRetention: TimeInterval
     /// How long inbox notifications are kept.
@@ -39,6 +41,7 @@ public struct NotificationsSettings: Sendable {
         streamBufferLimit = max(1, config.int(forKey: "notifications.stream_buffer_limit", default: 256))
         streamPollInterval = .milliseconds(max(50, config.int(forKey: "notifications.stream_poll_ms", default: 1000)))
         streamSlowClientGrace = .milliseconds(max(10, config.int(forKey: "notifications.stream_slow_client_grace_ms", default: 10_000)))
+        streamHeartbeat = .milliseconds(max(100, config.int(forKey: "notifications.stream_heartbeat_ms", default: 20_000)))
         streamRetention = TimeInterval(max(1, config.int(forKey: "notifications.stream_retention_hours", default: 72))) * 3600
         inboxRetention = max(streamRetention, TimeInterval(max(1, config.int(forKey: "notifications.inbox_retention_days", default: 90))) * 86_400)
     }

@@ -1,0 +1,128 @@
+import CurbsideCore
+import CurbsideTesting
+import Foundation
+import HummingbirdWSClient
+import IntegrationEvents
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Testing
+
+@testable import Notifications
+
+/// The live channel on a real socket, as the apps connect to it.
+@Suite(.serialized) struct LiveChannelTests {
+    /// A notifications server on a free port (the platform's HTTP server with the WebSocket upgrade).
+    func withServer(
+        _ extra: [String: String] = [:], _ body: @Sendable (_ port: Int, _ context: NotificationsContext) async throws -> Void
+    ) async throws {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        let settings = try TestEnvironment.settings(
+            extra.merging(["curbside.http.port": String(port), "curbside.notifications.stream_heartbeat_ms": "300"]) { $1 })
+        let platform = try await Platform(settings: settings, logger: TestEnvironment.logger)
+        try await NotificationsTestPlatform.withModules(count: 1, settings: extra) { api, _, clock in
+            let module = try NotificationsModule(platform: platform)
+            let app = try PlatformApplication.application(platform: platform, modules: [module])
+            let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: TestEnvironment.logger)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                defer { tasks.cancelAll() }
+                try await Task.sleep(for: .milliseconds(500))
+                do {
+                    try await body(port, NotificationsContext(api: api, module: module, clock: clock))
+                } catch {
+                    await group.triggerGracefulShutdown()
+                    throw error
+                }
+                await group.triggerGracefulShutdown()
+            }
+        }
+    }
+
+    func noDriver(_ user: UUID) -> TripsV1.TripNoDriverFound {
+        TripsV1.TripNoDriverFound(trip: "trips/\(UUID())", passenger: "users/\(user)", endTime: Date())
+    }
+
+    /// Connects, collects `count` notification messages (heartbeats counted apart), then hangs up.
+    func receive(
+        _ count: Int, port: Int, token: String, after: Int64 = 0, whileConnected: @escaping @Sendable () async throws -> Void = {}
+    ) async throws -> (messages: [[String: String]], heartbeats: Int, close: WebSocketCloseFrame?) {
+        let collected = Collected()
+        let close = try await WebSocketClient.connect(
+            url: "ws://127.0.0.1:\(port)/v1/stream?access_token=\(token)&after=\(after)", logger: TestEnvironment.logger
+        ) { inbound, _, _ in
+            try await whileConnected()
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                guard case .text(let text) = message,
+                    let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+                else { continue }
+                if json["type"] as? String == "heartbeat" {
+                    await collected.heartbeat()
+                    continue
+                }
+                if await collected.add(json.compactMapValues { $0 as? String }) >= count { return }
+            }
+        }
+        return (await collected.messages, await collected.heartbeats, close)
+    }
+
+    actor Collected {
+        var messages: [[String: String]] = []
+        var heartbeats = 0
+        func add(_ json: [String: String]) -> Int {
+            messages.append(json)
+            return messages.count
+        }
+        func heartbeat() { heartbeats += 1 }
+    }
+
+    @Test func aClientGetsItsMessagesLiveAndResumesAfterItsLastSequence() async throws {
+        try await withServer { port, context in
+            let user = UUID()
+            let token = try await context.api.platform.tokens.issueAccessToken(
+                for: Principal(userID: user, role: .passenger, sessionID: UUID())
+            ).token
+            let someoneElse = UUID()
+            let first = try await receive(3, port: port, token: token) {
+                // Delivered while connected: they arrive over the socket as they are committed.
+                Task {
+                    try await Task.sleep(for: .milliseconds(300))
+                    for _ in 0..<3 {
+                        try await context.deliver(noDriver(someoneElse))
+                        try await context.deliver(noDriver(user))
+                    }
+                }
+            }
+            let seqs = first.messages.compactMap { $0["seq"].flatMap(Int64.init) }
+            #expect(seqs.count == 3 && seqs == seqs.sorted())
+            #expect(first.messages.allSatisfy { $0["name"]?.contains(user.uuidString.lowercased()) == true })
+            // Disconnected; two more happen; reconnecting after the last one gets exactly those two.
+            for _ in 0..<2 { try await context.deliver(noDriver(user)) }
+            let resumed = try await receive(2, port: port, token: token, after: seqs.last!)
+            let resumedSeqs = resumed.messages.compactMap { $0["seq"].flatMap(Int64.init) }
+            #expect(resumedSeqs.count == 2 && resumedSeqs.allSatisfy { $0 > seqs.last! })
+            let stored = try await context.stored(user).map(\.seq)
+            #expect(seqs + resumedSeqs == stored)
+        }
+    }
+
+    @Test func anExpiredTokenIsCutOffAndABadOneIsRefused() async throws {
+        try await withServer(["curbside.auth.access_token_seconds": "2"]) { port, context in
+            let user = UUID()
+            let token = try await context.api.platform.tokens.issueAccessToken(
+                for: Principal(userID: user, role: .passenger, sessionID: UUID())
+            ).token
+            // Nothing to receive: the connection lasts until the token expires; heartbeats keep it alive meanwhile.
+            let expired = try await receive(1, port: port, token: token)
+            #expect(expired.close?.closeCode == .unknown(4401), "\(String(describing: expired.close))")
+            #expect(expired.heartbeats >= 2)
+            let refused = try await receive(1, port: port, token: "not-a-token")
+            #expect(refused.close?.closeCode == .unknown(4401))
+            let badAfter = try await receive(1, port: port, token: token, after: -1)
+            #expect(badAfter.close != nil)
+        }
+    }
+}
