@@ -42,7 +42,8 @@ struct DeviceStore: Sendable {
     }
 
     func list(user: UUID, on database: Database, logger: Logger) async throws -> [Device] {
-        try await database.read(reader: user, logger: logger) { client in
+        // Another user's registration can take this user's token away: read the primary.
+        try await database.readPrimary { client in
             try await client.withConnection { connection in try await devices(of: user, on: connection, logger: logger) }
         }
     }

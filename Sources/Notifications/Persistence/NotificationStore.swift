@@ -52,7 +52,9 @@ struct NotificationStore: Sendable {
         async throws -> [StoredNotification]
     {
         let start = cursor ?? (Date.distantFuture, UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255)))
-        return try await database.read(reader: user, logger: logger) { client in
+        // Notifications are written by the event receiver, not by the reader: the primary, so an
+        // inbox opened on a push shows what the push announced.
+        return try await database.readPrimary { client in
             try await Self.notifications(
                 client.query(
                     """
@@ -65,7 +67,7 @@ struct NotificationStore: Sendable {
     }
 
     func unreadCount(user: UUID, on database: Database, logger: Logger) async throws -> Int {
-        try await database.read(reader: user, logger: logger) { client in
+        try await database.readPrimary { client in
             let rows = try await client.query(
                 "SELECT count(*)::int FROM platform.notifications WHERE user_id = \(user) AND in_inbox AND read_time IS NULL",
                 logger: logger)

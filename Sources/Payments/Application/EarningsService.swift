@@ -15,7 +15,8 @@ public struct EarningsService: Sendable {
 
     public func balances(driver: UUID, caller: Principal, logger: Logger) async throws -> [DriverBalance] {
         try Self.requireDriverOrAdmin(driver, caller: caller)
-        return try await database.read(logger: logger) { client in try await ledger.balances(driver: driver, on: client, logger: logger) }
+        // Money a driver reads right after a trip must include that trip: the primary, not a replica.
+        return try await database.readPrimary { client in try await ledger.balances(driver: driver, on: client, logger: logger) }
     }
 
     func statement(driver: UUID, pageSize: Int32?, pageToken: String?, caller: Principal, logger: Logger) async throws
@@ -31,7 +32,7 @@ public struct EarningsService: Sendable {
             return (time, entry, seq)
         }
         let limit = paging.limit + 1
-        let rows = try await database.read(logger: logger) { client in
+        let rows = try await database.readPrimary { client in
             try await ledger.statement(driver: driver, after: cursor, limit: limit, on: client, logger: logger)
         }
         let page = paging.page(rows) {

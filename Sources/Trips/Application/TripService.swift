@@ -68,7 +68,7 @@ public struct TripService: Sendable {
         } catch {
             logger.error(
                 "payment authorization failed", metadata: ["trip": "\(trip.name)", "error.message": "\(String(reflecting: error))"])
-            _ = try await systemCancel(trip.id, reason: "PAYMENT_UNAVAILABLE", logger: logger)
+            _ = try await systemCancel(trip.id, reason: "PAYMENT_UNAVAILABLE", passenger: trip.passengerID, logger: logger)
             throw AIPError.unavailable("payment could not be authorized; try again")
         }
         switch authorization {
@@ -85,11 +85,11 @@ public struct TripService: Sendable {
             return trip
         case .declined(let reason):
             logger.info("payment declined", metadata: ["trip": "\(trip.name)", "reason": "\(reason)"])
-            _ = try await systemCancel(trip.id, reason: Self.paymentDeclined, logger: logger)
+            _ = try await systemCancel(trip.id, reason: Self.paymentDeclined, passenger: trip.passengerID, logger: logger)
             throw TripsError.paymentDeclined(reason)
         case .refused(let reason, let message):
             logger.info("payment refused", metadata: ["trip": "\(trip.name)", "reason": "\(reason)"])
-            _ = try await systemCancel(trip.id, reason: reason, logger: logger)
+            _ = try await systemCancel(trip.id, reason: reason, passenger: trip.passengerID, logger: logger)
             throw TripsError.paymentRefused(reason: reason, message: message)
         }
     }
@@ -103,10 +103,12 @@ public struct TripService: Sendable {
         }.trip
     }
 
-    func systemCancel(_ id: UUID, reason: String, logger: Logger) async throws -> Trip {
+    /// Cancels a request that cannot go on. Recorded as the passenger's write, so their next read
+    /// (the app lists trips right after the refusal) sees it even on a lagging replica.
+    func systemCancel(_ id: UUID, reason: String, passenger: UUID, logger: Logger) async throws -> Trip {
         let now = clock.now()
         let grace = settings.cancellationGracePeriod
-        return try await trips.update(id, on: databases.passenger, writer: nil, idempotency: nil, logger: logger) { trip in
+        return try await trips.update(id, on: databases.passenger, writer: passenger, idempotency: nil, logger: logger) { trip in
             trip.state == .requested
                 ? try trip.cancel(by: .init(party: .system, userID: nil), reason: reason, gracePeriod: grace, now: now) : []
         }.trip
