@@ -22,4 +22,11 @@ public enum PathIDs {
         }
         return id
     }
+
+    /// The UUID in a resource name `collection/{uuid}` (events carry names, not bare ids).
+    public static func id(in name: String, collection: String) -> UUID? {
+        let parts = name.split(separator: "/")
+        guard parts.count == 2, parts[0] == collection else { return nil }
+        return UUID(uuidString: String(parts[1]))
+    }
 }

@@ -78,8 +78,3 @@ struct DeviceStore: Sendable {
         return devices
     }
 }
-
-/// A stored row that does not decode: a bug or a manual edit, never a client error.
-struct CorruptRecord: Error {
-    let column: String
-}

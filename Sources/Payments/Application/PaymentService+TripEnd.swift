@@ -64,9 +64,5 @@ extension PaymentService {
         try await runner.settle(found, logger: logger)
     }
 
-    static func id(_ name: String, _ collection: String) -> UUID? {
-        let parts = name.split(separator: "/")
-        guard parts.count == 2, parts[0] == collection else { return nil }
-        return UUID(uuidString: String(parts[1]))
-    }
+    static func id(_ name: String, _ collection: String) -> UUID? { PathIDs.id(in: name, collection: collection) }
 }

@@ -65,8 +65,3 @@ enum PaymentRecords {
             nextAttemptTime: try cells[11].decode(Date.self), createTime: try cells[12].decode(Date.self))
     }
 }
-
-/// A stored row that does not decode: a bug or a manual edit, never a client error.
-struct CorruptRecord: Error {
-    let column: String
-}

@@ -88,9 +88,5 @@ public struct DispatchEventsReceiver: EventReceiver {
     static func tripID(_ name: String) -> UUID? { id(in: name, collection: "trips") }
 
     /// The UUID in `collection/{uuid}`.
-    static func id(in name: String, collection: String) -> UUID? {
-        let parts = name.split(separator: "/")
-        guard parts.count == 2, parts[0] == collection else { return nil }
-        return UUID(uuidString: String(parts[1]))
-    }
+    static func id(in name: String, collection: String) -> UUID? { PathIDs.id(in: name, collection: collection) }
 }

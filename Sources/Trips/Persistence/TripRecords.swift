@@ -52,8 +52,3 @@ enum TripRecords {
 
     static func optionalJSON<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T? { try StoredJSON.decodeOptional(type, text) }
 }
-
-/// A stored row that does not decode: a bug or a manual edit, never a client error.
-struct CorruptRecord: Error {
-    let column: String
-}
