@@ -51,7 +51,8 @@ public struct DispatchModule: ServiceModule {
         let database = databases.platform
         let store = MatchingStore()
         let driverStore = DriverStore(database: database)
-        let matcher = Matcher(store: store, outbox: OutboxWriter(routing: routing), policy: settings.matching)
+        let outbox = OutboxWriter(routing: routing)
+        let matcher = Matcher(store: store, outbox: outbox, policy: settings.matching)
         let grid = ZoneGrid()
         let availability = AvailabilityService(
             database: database, drivers: driverStore, store: store, matcher: matcher, directory: drivers, clock: clock)
@@ -68,7 +69,8 @@ public struct DispatchModule: ServiceModule {
         api = DispatchAPI(
             availability: availability,
             locations: LocationService(
-                drivers: driverStore, writer: LocationWriter(database: database, logger: logger), database: database, store: store,
+                drivers: driverStore, database: database, store: store,
+                writer: LocationWriter(database: database, outbox: outbox, shareInterval: settings.positionShareInterval, logger: logger),
                 policy: settings.matching, clock: clock),
             offers: OfferService(database: database, store: store, drivers: driverStore, matcher: matcher, clock: clock),
             zones: ZoneService(

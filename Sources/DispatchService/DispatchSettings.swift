@@ -6,6 +6,8 @@ struct DispatchSettings: Sendable {
     var matching: MatchingPolicy
     var surge: SurgePolicy
     var sweepInterval: Duration
+    /// How often an on-trip driver's position is shared with the passenger (at most).
+    var positionShareInterval: TimeInterval
 
     init(_ config: ConfigReader) {
         var matching = MatchingPolicy()
@@ -29,5 +31,6 @@ struct DispatchSettings: Sendable {
         surge.sensitivityHundredths = max(0, config.int(forKey: "dispatch.surge_sensitivity_hundredths", default: 50))
         self.surge = surge
         sweepInterval = .milliseconds(max(50, config.int(forKey: "dispatch.sweep_interval_ms", default: 500)))
+        positionShareInterval = TimeInterval(max(0, config.int(forKey: "dispatch.position_share_interval_ms", default: 3000))) / 1000
     }
 }

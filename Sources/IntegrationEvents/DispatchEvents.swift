@@ -112,4 +112,36 @@ public enum DispatchV1 {
             self.changeTime = changeTime
         }
     }
+
+    /// Where the driver of a trip is, for the trip's passenger's map: shared from the driver's
+    /// location reports while the trip is theirs (pickup and ride), at most once per interval
+    /// (`dispatch.position_share_interval_ms`). Aggregate `driver_position` / `drivers/{driver}`, so
+    /// a driver's positions arrive in order and never wait behind a trip's matching events.
+    public struct DriverPositionShared: IntegrationEvent {
+        public static let eventType = "dispatch.v1.DriverPositionShared"
+        public static let aggregateType = "driver_position"
+        public var driver: String
+        public var trip: String
+        /// `users/{user}`: who may see it.
+        public var passenger: String
+        public var position: GeoPoint
+        public var headingDegrees: Double?
+        public var speedMetersPerSecond: Double?
+        /// When the driver's phone took the fix.
+        public var recordTime: Date
+        public var aggregateID: String { driver }
+
+        public init(
+            driver: String, trip: String, passenger: String, position: GeoPoint, headingDegrees: Double?,
+            speedMetersPerSecond: Double?, recordTime: Date
+        ) {
+            self.driver = driver
+            self.trip = trip
+            self.passenger = passenger
+            self.position = position
+            self.headingDegrees = headingDegrees
+            self.speedMetersPerSecond = speedMetersPerSecond
+            self.recordTime = recordTime
+        }
+    }
 }

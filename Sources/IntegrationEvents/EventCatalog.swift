@@ -7,7 +7,7 @@ public enum EventCatalog {
         TripsV1.TripDriverArrived.self, TripsV1.TripStarted.self, TripsV1.TripCompleted.self, TripsV1.TripCancelled.self,
         TripsV1.TripNoDriverFound.self, TripsV1.TripRated.self,
         DispatchV1.OfferCreated.self, DispatchV1.OfferClosed.self, DispatchV1.DriverAssigned.self,
-        DispatchV1.NoDriverFound.self, DispatchV1.DriverAvailabilityChanged.self,
+        DispatchV1.NoDriverFound.self, DispatchV1.DriverAvailabilityChanged.self, DispatchV1.DriverPositionShared.self,
         PaymentsV1.PaymentAuthorized.self, PaymentsV1.PaymentDeclined.self, PaymentsV1.PaymentSettled.self,
         PaymentsV1.TipAdded.self, PaymentsV1.PaymentRefunded.self,
     ]

@@ -58,7 +58,8 @@ public struct EventRouting: Sendable {
     /// What users are told about (the notifications service's table of them).
     private static let notificationSubscriptions: [String: [String]] = Dictionary(
         uniqueKeysWithValues: [
-            DispatchV1.OfferCreated.eventType, DispatchV1.OfferClosed.eventType, TripsV1.TripDriverAssigned.eventType,
+            DispatchV1.OfferCreated.eventType, DispatchV1.OfferClosed.eventType, DispatchV1.DriverPositionShared.eventType,
+            TripsV1.TripDriverAssigned.eventType,
             TripsV1.TripDriverArrived.eventType, TripsV1.TripStarted.eventType, TripsV1.TripCompleted.eventType,
             TripsV1.TripCancelled.eventType, TripsV1.TripNoDriverFound.eventType, PaymentsV1.PaymentSettled.eventType,
             PaymentsV1.PaymentDeclined.eventType, PaymentsV1.TipAdded.eventType, PaymentsV1.PaymentRefunded.eventType,

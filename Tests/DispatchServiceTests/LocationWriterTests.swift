@@ -34,7 +34,7 @@ import Testing
                 try entry(neverOnline, area, 1),
                 try entry(onTrip, area.north(310), 1),
             ]
-            let outcomes = try await LocationWriter.write(entries, database: module.databases.platform, logger: TestEnvironment.logger)
+            let outcomes = try await module.writeLocations(entries)
             #expect(outcomes == [false, true, false, nil, true])
 
             let position = try await api.call(
@@ -46,7 +46,7 @@ import Testing
                 try await module.count(
                     "SELECT count(*)::int8 FROM platform.trail_points WHERE trip_id = '\(trip.uuidString.lowercased())'") == 1)
             // The same batch again: nothing is newer than what is stored.
-            let again = try await LocationWriter.write(entries, database: module.databases.platform, logger: TestEnvironment.logger)
+            let again = try await module.writeLocations(entries)
             #expect(again == [false, false, false, nil, false])
         }
     }
@@ -81,13 +81,12 @@ import Testing
             func batch(_ order: [UUID], second: Double) throws -> [LocationWriter.Entry] {
                 try order.map { try .report($0, at: area, time: start.addingTimeInterval(second), received: start) }
             }
-            let database = module.databases.platform
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for round in 0..<10 {
                     let forward = try batch(drivers, second: Double(round) * 0.2)
                     let backward = try batch(drivers.reversed(), second: Double(round) * 0.2 + 0.1)
-                    group.addTask { _ = try await LocationWriter.write(forward, database: database, logger: TestEnvironment.logger) }
-                    group.addTask { _ = try await LocationWriter.write(backward, database: database, logger: TestEnvironment.logger) }
+                    group.addTask { _ = try await module.writeLocations(forward) }
+                    group.addTask { _ = try await module.writeLocations(backward) }
                 }
                 try await group.waitForAll()
             }
@@ -97,6 +96,13 @@ import Testing
 }
 
 extension DispatchModule {
+    /// Writes one batch of reports as the module's writer would (positions shared every `shareInterval`).
+    func writeLocations(_ entries: [LocationWriter.Entry], shareInterval: TimeInterval = 3) async throws -> [LocationWriter.Outcome] {
+        try await LocationWriter.write(
+            entries, shareInterval: shareInterval, database: databases.platform, outbox: OutboxWriter(routing: .curbside),
+            logger: TestEnvironment.logger)
+    }
+
     /// How many of `drivers` have their latest position recorded at `time` (to the millisecond).
     func positionsRecorded(at time: Date, for drivers: [UUID]) async throws -> Int {
         try await count(
@@ -116,7 +122,7 @@ extension LocationWriter.Entry {
         let report = try LocationReport.validated(
             latitude: point.latitude, longitude: point.longitude, accuracyMeters: accuracyMeters, headingDegrees: nil,
             speedMetersPerSecond: nil, recordTime: time, now: received)
-        return LocationWriter.Entry(driverID: driver, report: report, receiveTime: received)
+        return LocationWriter.Entry(driverID: driver, report: report, receiveTime: received, traceID: nil)
     }
 }
 

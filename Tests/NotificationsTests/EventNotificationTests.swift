@@ -91,6 +91,39 @@ import Testing
         }
     }
 
+    func position(passenger: UUID, driver: UUID, latitude: Double) -> DispatchV1.DriverPositionShared {
+        DispatchV1.DriverPositionShared(
+            driver: "drivers/\(driver)", trip: trip, passenger: "users/\(passenger)", position: GeoPoint(latitude: latitude, longitude: 13.4),
+            headingDegrees: 90, speedMetersPerSecond: nil, recordTime: Date())
+    }
+
+    @Test func theDriversPositionReachesOnlyThePassengerLiveAndOnlyTheNewestIsKept() async throws {
+        try await NotificationsTestPlatform.withModule { context in
+            let (passenger, driver) = (UUID(), UUID())
+            try await context.register(passenger, token: "tok-\(passenger)")
+            try await context.deliver(assigned(passenger: passenger, driver: driver))
+            try await context.deliver(position(passenger: passenger, driver: driver, latitude: 52.50))
+            try await context.deliver(position(passenger: passenger, driver: driver, latitude: 52.51))
+            try await context.deliver(
+                TripsV1.TripDriverArrived(trip: trip, passenger: "users/\(passenger)", driver: "drivers/\(driver)", arriveTime: Date()))
+            let last = UUID()
+            try await context.deliver(position(passenger: passenger, driver: driver, latitude: 52.52), id: last)
+            try await context.deliver(position(passenger: passenger, driver: driver, latitude: 52.52), id: last)
+
+            // A client reconnecting now catches up with the newest position, not every step.
+            let stored = try await context.stored(passenger)
+            #expect(stored.map(\.kind) == ["trip.driverAssigned", "trip.driverArrived", "trip.driverPosition"])
+            let latest = try #require(stored.last)
+            #expect(latest.data["latitude"] == "52.52" && latest.data["longitude"] == "13.4" && latest.data["headingDegrees"] == "90.0")
+            #expect(latest.data["trip"] == trip && latest.data["speedMetersPerSecond"] == nil)
+            #expect(!latest.inInbox && latest.title.isEmpty)
+            #expect(stored.map(\.seq) == stored.map(\.seq).sorted())
+            // Pushes only for the assignment and the arrival; the driver hears nothing of it.
+            #expect(try await context.pushStates(passenger) == ["PENDING", "PENDING"])
+            #expect(try await context.stored(driver).isEmpty)
+        }
+    }
+
     @Test func templatesExistInEveryLocaleForEveryKindTheRulesUse() {
         for (locale, texts) in Templates.locales {
             #expect(Set(texts.keys) == Set(Templates.english.keys), "\(locale)")

@@ -5,9 +5,9 @@ import Logging
 /// Location reports, positions, nearby search and trip trails.
 struct LocationService: Sendable {
     let drivers: DriverStore
-    let writer: LocationWriter
     let database: Database
     let store: MatchingStore
+    let writer: LocationWriter
     let policy: MatchingPolicy
     let clock: DispatchClock
 

@@ -144,5 +144,8 @@ enum DispatchMigrations {
                 FOR EACH ROW EXECUTE FUNCTION platform.take_driver_availability_for_position();
             """),
         Migration(5, "event_retention", OutboxSchema.addRetention),
+        // When an on-trip driver's position was last shared with the passenger (the throttle of
+        // `dispatch.v1.DriverPositionShared`), on the row every report updates anyway.
+        Migration(6, "position_share_time", "ALTER TABLE platform.driver_positions ADD COLUMN share_time timestamptz;"),
     ]
 }

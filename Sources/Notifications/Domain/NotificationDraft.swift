@@ -40,10 +40,14 @@ public struct NotificationDraft: Sendable, Equatable {
     public var push: PushPolicy?
     /// Whether it is kept in the user's in-app inbox.
     public var inbox: Bool
+    /// Notifications that only the newest matters of (the driver's position): recording one with a
+    /// key removes the user's older ones with that key, so a reconnecting client catches up with
+    /// the latest rather than replaying every step.
+    public var collapseKey: String?
 
     public init(
         recipient: UUID, kind: String, category: NotificationCategory, values: [String: String] = [:], data: [String: String],
-        push: PushPolicy?, inbox: Bool
+        push: PushPolicy?, inbox: Bool, collapseKey: String? = nil
     ) {
         self.recipient = recipient
         self.kind = kind
@@ -52,5 +56,6 @@ public struct NotificationDraft: Sendable, Equatable {
         self.data = data
         self.push = push
         self.inbox = inbox
+        self.collapseKey = collapseKey
     }
 }

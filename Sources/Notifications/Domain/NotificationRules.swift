@@ -7,6 +7,7 @@ import IntegrationEvents
 /// | --- | --- | --- | --- | --- |
 /// | dispatch `OfferCreated` | the offered driver | `offer.created` | trip updates | high, lives until the offer expires |
 /// | dispatch `OfferClosed` | that driver | `offer.closed` | trip updates | live channel only |
+/// | dispatch `DriverPositionShared` | the trip's passenger | `trip.driverPosition` | trip updates | live channel only, newest per trip |
 /// | trips `TripDriverAssigned` | passenger | `trip.driverAssigned` | trip updates | high |
 /// | trips `TripDriverArrived` | passenger | `trip.driverArrived` | trip updates | high |
 /// | trips `TripStarted` | passenger | `trip.started` | trip updates | live channel only |
@@ -40,6 +41,20 @@ public enum NotificationRules {
                 NotificationDraft(
                     recipient: driver, kind: "offer.closed", category: .tripUpdates,
                     data: ["offer": event.offer, "trip": event.trip, "outcome": event.outcome], push: nil, inbox: false)
+            ]
+        }
+        if let event = try envelope.decode(as: DispatchV1.DriverPositionShared.self) {
+            guard let passenger = id(event.passenger) else { return [] }
+            var data = [
+                "trip": event.trip, "driver": event.driver, "latitude": String(event.position.latitude),
+                "longitude": String(event.position.longitude), "recordTime": DataValues.time(event.recordTime),
+            ]
+            data["headingDegrees"] = event.headingDegrees.map { String($0) }
+            data["speedMetersPerSecond"] = event.speedMetersPerSecond.map { String($0) }
+            return [
+                NotificationDraft(
+                    recipient: passenger, kind: "trip.driverPosition", category: .tripUpdates, data: data, push: nil, inbox: false,
+                    collapseKey: "\(event.trip)/driverPosition")
             ]
         }
         if let event = try envelope.decode(as: TripsV1.TripDriverAssigned.self) {

@@ -8,6 +8,7 @@ public enum Templates {
     static let english: [String: Text] = [
         "offer.created": ("New ride request", "Pickup in about {eta} min. Accept before it expires."),
         "offer.closed": ("Ride request closed", "The ride request is no longer available."),
+        "trip.driverPosition": ("", ""),
         "trip.driverAssigned": ("Your driver is on the way", "{vehicle} is coming to pick you up."),
         "trip.driverAssigned.noVehicle": ("Your driver is on the way", "Your driver is coming to pick you up."),
         "trip.driverArrived": ("Your driver has arrived", "Your driver is waiting at the pickup point."),
@@ -26,6 +27,7 @@ public enum Templates {
     static let german: [String: Text] = [
         "offer.created": ("Neue Fahrtanfrage", "Abholung in etwa {eta} Min. Nimm sie an, bevor sie abläuft."),
         "offer.closed": ("Fahrtanfrage geschlossen", "Die Fahrtanfrage ist nicht mehr verfügbar."),
+        "trip.driverPosition": ("", ""),
         "trip.driverAssigned": ("Dein Fahrer ist unterwegs", "{vehicle} holt dich ab."),
         "trip.driverAssigned.noVehicle": ("Dein Fahrer ist unterwegs", "Dein Fahrer holt dich ab."),
         "trip.driverArrived": ("Dein Fahrer ist da", "Dein Fahrer wartet am Abholort."),

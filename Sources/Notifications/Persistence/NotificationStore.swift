@@ -4,7 +4,8 @@ import Logging
 import PostgresNIO
 
 /// Notifications in `platform.notifications`, each user's sequence in `platform.user_streams`, and
-/// the pushes they owe in `platform.push_deliveries`.
+/// the pushes they owe in `platform.push_deliveries`. A notification with a collapse key replaces
+/// the user's older ones with that key (their sequence numbers become gaps).
 struct NotificationStore: Sendable {
     static let columns = "id, user_id, seq, event_id, kind, category, title, body, data::text, in_inbox, read_time, create_time"
 
@@ -24,14 +25,20 @@ struct NotificationStore: Sendable {
         let id = UUID()
         let inserted = try await connection.query(
             """
-            INSERT INTO platform.notifications (id, user_id, seq, event_id, kind, category, title, body, data, in_inbox, create_time)
+            INSERT INTO platform.notifications
+                (id, user_id, seq, event_id, kind, category, title, body, data, in_inbox, create_time, collapse_key)
             VALUES (\(id), \(draft.recipient), \(seq), \(eventID), \(draft.kind), \(draft.category.rawValue), \(title), \(body),
-                \(try StoredJSON.encode(draft.data))::jsonb, \(draft.inbox), \(now.postgres))
+                \(try StoredJSON.encode(draft.data))::jsonb, \(draft.inbox), \(now.postgres), \(draft.collapseKey))
             ON CONFLICT (user_id, event_id, kind) DO NOTHING RETURNING 1
             """, logger: logger)
         var isNew = false
         for try await _ in inserted { isNew = true }
         guard isNew else { return nil }
+        if let key = draft.collapseKey {
+            try await connection.query(
+                "DELETE FROM platform.notifications WHERE user_id = \(draft.recipient) AND collapse_key = \(key) AND seq < \(seq)",
+                logger: logger)
+        }
         if let push = draft.push {
             let expire = push.timeToLive.map { now.addingTimeInterval(TimeInterval($0.components.seconds)) }
             for device in devices {

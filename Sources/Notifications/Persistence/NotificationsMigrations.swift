@@ -11,6 +11,14 @@ enum NotificationsMigrations {
         Migration(1, "notifications", schema + "\n" + OutboxSchema.createOutbox + "\n" + IdempotencyKeys.migrationSQL),
         Migration(2, "event_delivery", OutboxSchema.addDelivery),
         Migration(3, "event_retention", OutboxSchema.addRetention),
+        // Only the newest of a user's notifications with the same collapse key is kept (the driver's
+        // position): the index finds the older ones when a new one is recorded.
+        Migration(
+            4, "notification_collapse_key",
+            """
+            ALTER TABLE platform.notifications ADD COLUMN collapse_key text;
+            CREATE INDEX notifications_collapse ON platform.notifications (user_id, collapse_key) WHERE collapse_key IS NOT NULL;
+            """),
     ]
 
     static let schema = """

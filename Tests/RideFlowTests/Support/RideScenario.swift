@@ -54,6 +54,15 @@ struct RideScenario: Sendable {
             .patch, notifications + "/v1/users/me/devices/install-1", token: passenger.token,
             json: #"{"platform":"ANDROID","fcmToken":"fcm-\#(passenger.id)","locale":"en"}"#)
         #expect(device.status == 200, "register device: \(device.text)")
+        // Both apps hold their live channel open from here on, as the apps do.
+        let passengerChannel = LiveChannelRecorder(base: notifications, token: passenger.token)
+        let driverChannel = LiveChannelRecorder(base: notifications, token: driver.token)
+        defer {
+            Task {
+                await passengerChannel.close()
+                await driverChannel.close()
+            }
+        }
         // Passengers read cities and prices from a replica: what was set up a moment ago may take a few ms to appear.
         let estimate = try await LiveHTTP.poll(
             .post, trips + "/v1/trips:estimateFare", token: passenger.token,
@@ -75,6 +84,7 @@ struct RideScenario: Sendable {
         }
         let offer = try #require(((offers["offers"] as? [[String: Any]]) ?? []).first { $0["trip"] as? String == tripName })
         let offerName = try #require(offer["name"] as? String)
+        #expect(try await driverChannel.first("offer.created").data["offer"] == offerName)
         let accepted = try await LiveHTTP.call(.post, dispatch + "/v1/\(offerName):accept", token: driver.token, json: "{}")
         #expect(accepted.status == 200, "accept: \(accepted.text)")
 
@@ -87,11 +97,16 @@ struct RideScenario: Sendable {
         let pin = try #require(assigned.string("pickupPin"))
         let position = try await LiveHTTP.call(.get, dispatch + "/v1/trips/\(tripID)/driverLocation", token: passenger.token)
         #expect(position.status == 200, "driver location: \(position.text)")
+        #expect(try await passengerChannel.first("trip.driverAssigned").data["trip"] == tripName)
         let someoneElse = try await signedIn(role: "PASSENGER")
         #expect(try await LiveHTTP.call(.get, trips + "/v1/trips/\(tripID)", token: someoneElse.token).status != 200)
 
         // The driver reaches the pickup, arrives, starts with the PIN, drives, completes.
         try await report(driver, at: pickup)
+        // The driver's position moves on the passenger's map (dispatch shares it, notifications forwards it).
+        let shared = try await passengerChannel.first("trip.driverPosition")
+        #expect(shared.data["trip"] == tripName)
+        #expect(abs((shared.data["latitude"].flatMap(Double.init) ?? 0) - pickup.latitude) < 1e-6, "\(shared.data)")
         let arrived = try await LiveHTTP.call(.post, trips + "/v1/trips/\(tripID):arrive", token: driver.token, json: "{}")
         #expect(arrived.string("state") == "DRIVER_ARRIVED", "arrive: \(arrived.text)")
         let wrongPIN = pin == "0000" ? "0001" : "0000"
@@ -134,6 +149,14 @@ struct RideScenario: Sendable {
         }
         let kinds = Set(((inbox["notifications"] as? [[String: Any]]) ?? []).compactMap { $0["kind"] as? String })
         #expect(kinds.isSuperset(of: ["trip.driverAssigned", "trip.driverArrived", "trip.completed.passenger", "payment.settled"]), "\(kinds)")
+        // The live channel had them too, in order, each once, and only the passenger's own.
+        _ = try await passengerChannel.first("payment.settled")
+        let live = passengerChannel.messages
+        #expect(live.map(\.seq) == live.map(\.seq).sorted() && Set(live.map(\.seq)).count == live.count)
+        #expect(live.allSatisfy { $0.data["trip"] == nil || $0.data["trip"] == tripName })
+        // Trips' events keep their order; the receipt comes from payments, on its own relay.
+        let tripKinds = live.map(\.kind).filter { $0.hasPrefix("trip.") && $0 != "trip.driverPosition" }
+        #expect(tripKinds == ["trip.driverAssigned", "trip.driverArrived", "trip.started", "trip.completed.passenger"], "\(tripKinds)")
 
         // Both rate each other; the trip is in both histories; dispatch frees the driver.
         let rated = try await LiveHTTP.call(
