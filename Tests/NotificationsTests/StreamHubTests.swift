@@ -103,4 +103,70 @@ import Testing
             #expect((got + resumed).map(\.id) == (try await context.stored(user)).map(\.id))
         }
     }
+
+    /// Records a notification for `user` straight through the store, announced or not.
+    func record(_ context: NotificationsContext, for user: UUID, note: String = "", announced: Bool) async throws {
+        let draft = NotificationDraft(
+            recipient: user, kind: "trip.noDriverFound", category: .tripUpdates, data: ["note": note], push: nil, inbox: true)
+        try await context.database.transaction(logger: context.logger) { connection in
+            let stored = try await context.module.inbox.notifications.record(
+                draft, title: "No driver available", body: "", eventID: UUID(), devices: [], now: Date(), on: connection,
+                logger: context.logger)
+            if announced, let stored { try await StreamHub.announce(stored, on: connection, logger: context.logger) }
+        }
+    }
+
+    @Test func aGapInTheAnnouncementsIsFilledFromTheTableInOrder() async throws {
+        // A long poll: only an announcement can make anything arrive in time.
+        try await NotificationsTestPlatform.withModules(count: 1, settings: ["curbside.notifications.stream_poll_ms": "60000"]) {
+            api, modules, clock in
+            let context = NotificationsContext(api: api, module: modules[0], clock: clock)
+            let user = UUID()
+            let live = modules[0].stream.subscribe(user: user, after: 0)
+            try await Task.sleep(for: .milliseconds(300))  // the listener is up
+            try await record(context, for: user, announced: true)
+            let first = try await take(1, from: live)
+            // The second is never announced (as if the listener were reconnecting); the third is.
+            try await record(context, for: user, announced: false)
+            try await record(context, for: user, announced: true)
+            let rest = try await take(2, from: live)
+            #expect((first + rest).map(\.seq) == [1, 2, 3])
+            #expect((first + rest).map(\.id) == (try await context.stored(user)).map(\.id))
+        }
+    }
+
+    @Test func aNotificationTooLargeToAnnounceIsReadFromTheTable() async throws {
+        try await NotificationsTestPlatform.withModules(count: 1, settings: ["curbside.notifications.stream_poll_ms": "60000"]) {
+            api, modules, clock in
+            let context = NotificationsContext(api: api, module: modules[0], clock: clock)
+            let user = UUID()
+            let live = modules[0].stream.subscribe(user: user, after: 0)
+            try await Task.sleep(for: .milliseconds(300))
+            let large = String(repeating: "x", count: 10_000)
+            try await record(context, for: user, note: large, announced: true)
+            let received = try await take(1, from: live)
+            #expect(received.first?.data["note"] == large)
+            #expect(Announcement.payload(received[0]) == user.uuidString)
+        }
+    }
+
+    @Test func whatWasCommittedWhileTheListenerWasDownArrivesWhenItReconnects() async throws {
+        try await NotificationsTestPlatform.withModules(count: 1, settings: ["curbside.notifications.stream_poll_ms": "60000"]) {
+            api, modules, clock in
+            let context = NotificationsContext(api: api, module: modules[0], clock: clock)
+            let user = UUID()
+            let live = modules[0].stream.subscribe(user: user, after: 0)
+            try await Task.sleep(for: .milliseconds(300))
+            // The database drops the listening connection (a restart, a failover); meanwhile a
+            // message is committed that nobody hears announced.
+            _ = try await context.database.readPrimary { client in
+                try await client.query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%curbside_stream%'",
+                    logger: context.logger)
+            }
+            try await record(context, for: user, announced: false)
+            let received = try await take(1, from: live, timeout: .seconds(10))
+            #expect(received.map(\.seq) == [1])
+        }
+    }
 }

@@ -29,11 +29,11 @@ struct NotificationsEventReceiver: EventReceiver {
                     // The language of the device the user registered last.
                     let locale = userDevices.max { $0.updateTime < $1.updateTime }?.locale ?? "en"
                     let text = Templates.render(draft.kind, locale: locale, values: draft.values)
-                    if try await notifications.record(
+                    if let recorded = try await notifications.record(
                         draft, title: text.title, body: text.body, eventID: envelope.id, devices: userDevices, now: now,
-                        on: connection, logger: logger) != nil
+                        on: connection, logger: logger)
                     {
-                        try await StreamHub.announce(draft.recipient, on: connection, logger: logger)
+                        try await StreamHub.announce(recorded, on: connection, logger: logger)
                     }
                 }
             }

@@ -39,7 +39,7 @@ public struct NotificationsSettings: Sendable {
         pushLease = TimeInterval(max(1, config.int(forKey: "notifications.push_lease_seconds", default: 60)))
         pushMaxAttempts = max(1, config.int(forKey: "notifications.push_max_attempts", default: 10))
         streamBufferLimit = max(1, config.int(forKey: "notifications.stream_buffer_limit", default: 256))
-        streamPollInterval = .milliseconds(max(50, config.int(forKey: "notifications.stream_poll_ms", default: 1000)))
+        streamPollInterval = .milliseconds(max(50, config.int(forKey: "notifications.stream_poll_ms", default: 30_000)))
         streamSlowClientGrace = .milliseconds(max(10, config.int(forKey: "notifications.stream_slow_client_grace_ms", default: 10_000)))
         streamHeartbeat = .milliseconds(max(100, config.int(forKey: "notifications.stream_heartbeat_ms", default: 20_000)))
         streamRetention = TimeInterval(max(1, config.int(forKey: "notifications.stream_retention_hours", default: 72))) * 3600

@@ -10,14 +10,23 @@ import ServiceLifecycle
 ///
 /// Notifications are durable rows numbered per user, so the stream is a cursor over them: a
 /// subscriber reads what follows its last sequence number, then waits. A commit anywhere sends
-/// `NOTIFY curbside_stream '<user>'`; each instance listens once and wakes its subscribers of that
-/// user, so a message reaches the user whatever instance holds the connection. Each subscriber
-/// has a bounded buffer: when it is full the subscriber's reader pauses (the rows wait in the
-/// database), and a subscriber that stays full past a grace period is ended (it resumes from its
-/// last sequence number) rather than buffered without bound or allowed to slow anyone else.
+/// `NOTIFY curbside_stream` with the notification itself; each instance listens once and hands it to
+/// that user's subscribers, so a message reaches the user whatever instance holds the connection,
+/// without a query per message and subscriber. A subscriber takes an announced message only when it
+/// is the next in sequence (a user's notifications are numbered under a row lock, so they commit,
+/// and are announced, in sequence order); after a gap (an announcement lost while the listener
+/// reconnected, a message too large to announce, a subscriber that fell behind) it reads the table
+/// again; every subscriber reads it when the listener (re)connects, and while the listener is down
+/// subscribers poll. Each subscriber has a bounded buffer: when it is full the subscriber's reader pauses (the
+/// rows wait in the database), and a subscriber that stays full past a grace period is ended (it
+/// resumes from its last sequence number) rather than buffered without bound or allowed to slow
+/// anyone else.
 public final class StreamHub: Service, Sendable {
-    /// The PostgreSQL channel commits announce users on.
+    /// The PostgreSQL channel commits announce notifications on.
     public static let channel = "curbside_stream"
+    /// PostgreSQL refuses `NOTIFY` payloads of 8,000 bytes or more: larger notifications are
+    /// announced by their user's id alone, and read from the table.
+    static let maxAnnouncedBytes = 7_900
 
     /// Why a subscription ended other than by its consumer.
     public enum End: Error, Sendable, Equatable {
@@ -33,7 +42,10 @@ public final class StreamHub: Service, Sendable {
     /// How long a consumer's buffer may stay full before it is cut off.
     let slowClientGrace: Duration
     let logger: Logger
-    private let wakers = NIOLockedValueBox<[UUID: [UUID: @Sendable () -> Void]]>([:])
+    private let mailboxes = NIOLockedValueBox<[UUID: [UUID: Mailbox]]>([:])
+    /// Whether the listener is connected: subscribers rely on announcements then, and poll the
+    /// table every second while it is not.
+    private let listening = NIOLockedValueBox(false)
 
     init(
         notifications: NotificationStore, database: Database, listener: PostgresClientConfiguration, bufferLimit: Int,
@@ -49,16 +61,17 @@ public final class StreamHub: Service, Sendable {
     }
 
     /// Listens for commits until shutdown, reconnecting when the connection drops (subscribers
-    /// poll meanwhile, so a lost notification costs latency, never a message).
+    /// poll meanwhile, so a lost announcement costs latency, never a message).
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     try await SingleConnection.with(self.listener, logger: self.logger) { connection in
-                        try await connection.listen(on: Self.channel) { notifications in
-                            for try await notification in notifications {
-                                if let user = UUID(uuidString: notification.payload) { self.wake(user) }
-                            }
+                        try await connection.listen(on: Self.channel) { announcements in
+                            // Listening again: whatever was committed while nobody listened was not heard.
+                            self.listening.withLockedValue { $0 = true }
+                            self.wakeEveryone()
+                            for try await announcement in announcements { self.deliver(announcement.payload) }
                         }
                     }
                 } catch {
@@ -66,6 +79,7 @@ public final class StreamHub: Service, Sendable {
                         self.logger.debug("stream listener reconnecting", metadata: ["error.message": "\(String(reflecting: error))"])
                     }
                 }
+                self.listening.withLockedValue { $0 = false }
                 try? await Task.sleep(for: .seconds(1))
             }
         }
@@ -77,41 +91,62 @@ public final class StreamHub: Service, Sendable {
         let (stream, continuation) = AsyncThrowingStream<StoredNotification, any Error>.makeStream(
             bufferingPolicy: .bufferingOldest(bufferLimit))
         let id = UUID()
-        let signal = Signal()
-        wakers.withLockedValue { $0[user, default: [:]][id] = { signal.fire() } }
+        let mailbox = Mailbox()
+        mailboxes.withLockedValue { $0[user, default: [:]][id] = mailbox }
         let (limit, grace, poll) = (200, slowClientGrace, pollInterval)
         let pump = Task {
             var last = seq
             // Since when the consumer's buffer has been full: a burst may fill it for a moment, a
             // consumer that stays behind for `grace` is cut off.
             var fullSince: ContinuousClock.Instant?
+            var readTable = true
             do {
                 while !Task.isCancelled {
-                    // Read everything after the last message enqueued before waiting: a commit between
-                    // the read and the wait fires the signal, which the wait then sees at once.
-                    signal.reset()
-                    let batch = try await notifications.since(user: user, seq: last, limit: limit, on: database, logger: logger)
-                    var full = false
-                    for message in batch {
-                        if case .dropped = continuation.yield(message) {
-                            full = true
+                    if readTable {
+                        // Announcements arriving during the read stay in the mailbox; those the read
+                        // already covered are skipped below by their sequence number.
+                        mailbox.forgetWake()
+                        let batch = try await notifications.since(user: user, seq: last, limit: limit, on: database, logger: logger)
+                        var full = false
+                        for message in batch {
+                            if case .dropped = continuation.yield(message) {
+                                full = true
+                                break
+                            }
+                            last = message.seq
+                            fullSince = nil
+                        }
+                        if full {
+                            let since = fullSince ?? .now
+                            fullSince = since
+                            if ContinuousClock.now - since > grace {
+                                continuation.finish(throwing: End.tooSlow)
+                                return
+                            }
+                            try await Task.sleep(for: .milliseconds(20))
+                            continue
+                        }
+                        if batch.count == limit { continue }
+                        readTable = false
+                    }
+                    let (announced, woken) = mailbox.take()
+                    if woken {
+                        readTable = true
+                        continue
+                    }
+                    for message in announced where message.seq > last {
+                        // Not the next one: something in between was not announced here.
+                        guard message.seq == last + 1, case .enqueued = continuation.yield(message) else {
+                            readTable = true
                             break
                         }
                         last = message.seq
                         fullSince = nil
                     }
-                    if full {
-                        let since = fullSince ?? .now
-                        fullSince = since
-                        if ContinuousClock.now - since > grace {
-                            continuation.finish(throwing: End.tooSlow)
-                            return
-                        }
-                        try await Task.sleep(for: .milliseconds(20))
-                        continue
-                    }
-                    if batch.count == limit { continue }
-                    await signal.wait(upTo: poll)
+                    if readTable { continue }
+                    // Nothing heard for a whole poll interval: read the table in case an announcement was lost.
+                    let interval = listening.withLockedValue { $0 } ? poll : min(poll, .seconds(1))
+                    readTable = await !mailbox.wait(upTo: interval)
                 }
             } catch {
                 continuation.finish(throwing: error)
@@ -119,7 +154,7 @@ public final class StreamHub: Service, Sendable {
         }
         continuation.onTermination = { [weak self] _ in
             pump.cancel()
-            self?.wakers.withLockedValue { waiting in
+            self?.mailboxes.withLockedValue { waiting in
                 waiting[user]?.removeValue(forKey: id)
                 if waiting[user]?.isEmpty == true { waiting.removeValue(forKey: user) }
             }
@@ -127,51 +162,97 @@ public final class StreamHub: Service, Sendable {
         return stream
     }
 
-    /// Announces, inside the caller's transaction, that `user` has new notifications (PostgreSQL
-    /// delivers it at commit, to every instance).
-    static func announce(_ user: UUID, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("SELECT pg_notify(\(channel), \(user.uuidString))", logger: logger)
+    /// Announces, inside the caller's transaction, a notification recorded in it (PostgreSQL
+    /// delivers it at commit, to every instance, in commit order).
+    static func announce(_ notification: StoredNotification, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_notify(\(channel), \(Announcement.payload(notification)))", logger: logger)
     }
 
     /// How many users have a subscriber here (for /metrics and tests).
-    var subscribedUsers: Int { wakers.withLockedValue { $0.count } }
+    var subscribedUsers: Int { mailboxes.withLockedValue { $0.count } }
 
-    private func wake(_ user: UUID) {
-        let waiting = wakers.withLockedValue { $0[user].map { Array($0.values) } ?? [] }
-        for wake in waiting { wake() }
+    /// Has every subscriber here read the table.
+    private func wakeEveryone() {
+        let waiting = mailboxes.withLockedValue { $0.values.flatMap(\.values) }
+        for mailbox in waiting { mailbox.put(nil) }
+    }
+
+    /// Hands an announcement to the subscribers of its user on this instance.
+    func deliver(_ payload: String) {
+        guard let (user, notification) = Announcement.parse(payload) else { return }
+        let waiting = mailboxes.withLockedValue { $0[user].map { Array($0.values) } ?? [] }
+        for mailbox in waiting { mailbox.put(notification) }
     }
 }
 
-/// A one-shot wake-up a pump can wait on with a timeout; a fire while nobody waits is kept.
-final class Signal: Sendable {
-    private let state = NIOLockedValueBox<(fired: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+/// What travels on the `NOTIFY` channel: the notification as JSON, or only the user's id when it
+/// is too large (subscribers then read it from the table).
+enum Announcement {
+    static func payload(_ notification: StoredNotification) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        if let data = try? encoder.encode(notification), data.count <= StreamHub.maxAnnouncedBytes {
+            return String(decoding: data, as: UTF8.self)
+        }
+        return notification.userID.uuidString
+    }
 
-    func fire() {
+    /// The user and, unless only the user was announced, the notification.
+    static func parse(_ payload: String) -> (UUID, StoredNotification?)? {
+        if let user = UUID(uuidString: payload) { return (user, nil) }
+        guard let notification = try? JSONDecoder().decode(StoredNotification.self, from: Data(payload.utf8)) else { return nil }
+        return (notification.userID, notification)
+    }
+}
+
+/// One subscriber's inbox of announcements, which its pump waits on with a timeout. Announcements
+/// and bare wake-ups that arrive while nobody waits are kept.
+final class Mailbox: Sendable {
+    private struct State {
+        var announced: [StoredNotification] = []
+        /// Something was committed that was not announced in full: read the table.
+        var woken = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Adds an announced notification, or (nil) a wake-up to read the table.
+    func put(_ notification: StoredNotification?) {
         let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
-            guard let waiter = state.waiter else {
-                state.fired = true
-                return nil
-            }
-            state.waiter = nil
-            return waiter
+            if let notification { state.announced.append(notification) } else { state.woken = true }
+            defer { state.waiter = nil }
+            return state.waiter
         }
         waiter?.resume()
     }
 
-    func reset() { state.withLockedValue { $0.fired = false } }
+    /// Forgets a wake-up (the pump is about to read the table anyway); keeps announcements.
+    func forgetWake() { state.withLockedValue { $0.woken = false } }
 
-    /// Returns when fired (at once if it fired since the last reset) or after `timeout`.
-    func wait(upTo timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: timeout) }
+    /// Takes what arrived, announcements in the order they were committed.
+    func take() -> (announced: [StoredNotification], woken: Bool) {
+        state.withLockedValue { state in
+            defer {
+                state.announced = []
+                state.woken = false
+            }
+            return (state.announced, state.woken)
+        }
+    }
+
+    /// Waits until something arrives (at once if something did since the last `take`); false after `timeout`.
+    func wait(upTo timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
             group.addTask {
                 await withTaskCancellationHandler {
                     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                         let now = self.state.withLockedValue { state -> Bool in
-                            if state.fired || Task.isCancelled {
-                                state.fired = false
-                                return true
-                            }
+                            if state.woken || !state.announced.isEmpty || Task.isCancelled { return true }
                             state.waiter = continuation
                             return false
                         }
@@ -183,9 +264,11 @@ final class Signal: Sendable {
                         return state.waiter
                     }?.resume()
                 }
+                return true
             }
-            await group.next()
+            let first = await group.next() ?? false
             group.cancelAll()
+            return first
         }
     }
 }

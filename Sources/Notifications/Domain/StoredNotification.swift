@@ -1,7 +1,7 @@
 import Foundation
 
 /// A notification as a user sees it: in the inbox (when kept there) and on the live channel (by `seq`).
-public struct StoredNotification: Sendable, Equatable {
+public struct StoredNotification: Sendable, Equatable, Codable {
     public let id: UUID
     public let userID: UUID
     /// The user's live-channel sequence: increasing, with gaps, never reused.
