@@ -81,9 +81,8 @@ public struct NotificationsModule: ServiceModule {
             slowClientGrace: settings.streamSlowClientGrace, logger: logger)
         liveChannel = LiveChannel(tokens: platform.tokens, hub: stream, heartbeat: settings.streamHeartbeat)
         maintenance = NotificationsMaintenance(database: database, settings: settings, clock: clock, logger: logger)
-        receiver = NotificationsEventReceiver(
-            notifications: notifications, devices: deviceStore, preferences: preferences, database: database, clock: clock,
-            logger: logger)
+        let notifier = Notifier(recorder: NotificationRecorder(), devices: deviceStore, preferences: preferences)
+        receiver = NotificationsEventReceiver(notifier: notifier, database: database, clock: clock, logger: logger)
     }
 
     public func registerRoutes(on transport: GuardedTransport) throws {

@@ -124,6 +124,28 @@ import Testing
         }
     }
 
+    @Test func aRelaysBatchIsRecordedAtOnceInOrderAndARedeliveredBatchAddsNothing() async throws {
+        try await NotificationsTestPlatform.withModule { context in
+            let passengers = (0..<10).map { _ in UUID() }
+            try await context.register(passengers[0], token: "tok-\(passengers[0])")
+            let trips = (0..<50).map { _ in "trips/\(UUID().uuidString.lowercased())" }
+            let batch = try trips.enumerated().map { index, trip in
+                try EventEnvelope(
+                    TripsV1.TripNoDriverFound(trip: trip, passenger: "users/\(passengers[index % 10])", endTime: Date()), occurTime: Date(),
+                    traceID: nil)
+            }
+            let receiver = try #require(context.module.eventReceivers[EventRouting.notifications])
+            #expect(await receiver.receive(batch: batch).isEmpty)
+            #expect(await receiver.receive(batch: Array(batch.reversed())).isEmpty)
+            for (index, passenger) in passengers.enumerated() {
+                let stored = try await context.stored(passenger)
+                #expect(stored.map(\.seq) == [1, 2, 3, 4, 5])
+                #expect(stored.map { $0.data["trip"] } == stride(from: index, to: 50, by: 10).map { trips[$0] })
+            }
+            #expect(try await context.pushStates(passengers[0]) == Array(repeating: "PENDING", count: 5))
+        }
+    }
+
     @Test func templatesExistInEveryLocaleForEveryKindTheRulesUse() {
         for (locale, texts) in Templates.locales {
             #expect(Set(texts.keys) == Set(Templates.english.keys), "\(locale)")

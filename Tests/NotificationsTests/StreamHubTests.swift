@@ -109,10 +109,10 @@ import Testing
         let draft = NotificationDraft(
             recipient: user, kind: "trip.noDriverFound", category: .tripUpdates, data: ["note": note], push: nil, inbox: true)
         try await context.database.transaction(logger: context.logger) { connection in
-            let stored = try await context.module.inbox.notifications.record(
-                draft, title: "No driver available", body: "", eventID: UUID(), devices: [], now: Date(), on: connection,
+            let stored = try await NotificationRecorder().record(
+                [.init(draft: draft, title: "No driver available", body: "", eventID: UUID(), devices: [])], now: Date(), on: connection,
                 logger: context.logger)
-            if announced, let stored { try await StreamHub.announce(stored, on: connection, logger: context.logger) }
+            if announced { try await StreamHub.announce(stored, on: connection, logger: context.logger) }
         }
     }
 

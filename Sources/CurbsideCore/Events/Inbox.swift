@@ -25,4 +25,18 @@ public enum Inbox {
         try await effect()
         return true
     }
+
+    /// Claims several events at once in the caller's transaction; returns the ids not processed
+    /// before, whose effects the caller must now apply in the same transaction.
+    public static func claim(consumer: String, eventIDs: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> Set<UUID> {
+        guard !eventIDs.isEmpty else { return [] }
+        let rows = try await connection.query(
+            """
+            INSERT INTO platform.inbox (consumer, event_id) SELECT \(consumer), id FROM unnest(\(eventIDs)::uuid[]) AS id
+            ON CONFLICT DO NOTHING RETURNING event_id
+            """, logger: logger)
+        var claimed = Set<UUID>()
+        for try await id in rows.decode(UUID.self) { claimed.insert(id) }
+        return claimed
+    }
 }

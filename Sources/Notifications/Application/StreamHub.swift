@@ -162,10 +162,14 @@ public final class StreamHub: Service, Sendable {
         return stream
     }
 
-    /// Announces, inside the caller's transaction, a notification recorded in it (PostgreSQL
-    /// delivers it at commit, to every instance, in commit order).
-    static func announce(_ notification: StoredNotification, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("SELECT pg_notify(\(channel), \(Announcement.payload(notification)))", logger: logger)
+    /// Announces, inside the caller's transaction, notifications recorded in it (PostgreSQL
+    /// delivers them at commit, to every instance, in commit order and in the order given).
+    static func announce(_ notifications: [StoredNotification], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !notifications.isEmpty else { return }
+        let rows = try await connection.query(
+            "SELECT pg_notify(\(channel), payload) FROM unnest(\(notifications.map(Announcement.payload))::text[]) AS payload",
+            logger: logger)
+        for try await _ in rows {}
     }
 
     /// How many users have a subscriber here (for /metrics and tests).

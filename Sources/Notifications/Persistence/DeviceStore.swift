@@ -41,6 +41,15 @@ struct DeviceStore: Sendable {
                 logger: logger))
     }
 
+    /// The devices of each of `users` (users without any are absent).
+    func devices(of users: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> [UUID: [Device]] {
+        let found = try await Self.devices(
+            connection.query(
+                "SELECT \(unescaped: Self.columns) FROM platform.devices WHERE user_id = ANY(\(users)::uuid[]) ORDER BY create_time, id",
+                logger: logger))
+        return Dictionary(grouping: found, by: \.userID)
+    }
+
     func list(user: UUID, on database: Database, logger: Logger) async throws -> [Device] {
         // Another user's registration can take this user's token away: read the primary.
         try await database.readPrimary { client in

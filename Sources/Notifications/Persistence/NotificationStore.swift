@@ -3,56 +3,10 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Notifications in `platform.notifications`, each user's sequence in `platform.user_streams`, and
-/// the pushes they owe in `platform.push_deliveries`. A notification with a collapse key replaces
-/// the user's older ones with that key (their sequence numbers become gaps).
+/// Reading and marking users' notifications in `platform.notifications` (``NotificationRecorder``
+/// writes them).
 struct NotificationStore: Sendable {
     static let columns = "id, user_id, seq, event_id, kind, category, title, body, data::text, in_inbox, read_time, create_time"
-
-    /// Records one user's notification about one event, once: the next sequence number, the row,
-    /// and a pending push per device when it is pushed. Nil when it was recorded before.
-    func record(
-        _ draft: NotificationDraft, title: String, body: String, eventID: UUID, devices: [Device], now: Date,
-        on connection: PostgresConnection, logger: Logger
-    ) async throws -> StoredNotification? {
-        let sequence = try await connection.query(
-            """
-            INSERT INTO platform.user_streams (user_id, last_seq) VALUES (\(draft.recipient), 1)
-            ON CONFLICT (user_id) DO UPDATE SET last_seq = user_streams.last_seq + 1 RETURNING last_seq
-            """, logger: logger)
-        var seq: Int64 = 0
-        for try await value in sequence.decode(Int64.self) { seq = value }
-        let id = UUID()
-        let inserted = try await connection.query(
-            """
-            INSERT INTO platform.notifications
-                (id, user_id, seq, event_id, kind, category, title, body, data, in_inbox, create_time, collapse_key)
-            VALUES (\(id), \(draft.recipient), \(seq), \(eventID), \(draft.kind), \(draft.category.rawValue), \(title), \(body),
-                \(try StoredJSON.encode(draft.data))::jsonb, \(draft.inbox), \(now.postgres), \(draft.collapseKey))
-            ON CONFLICT (user_id, event_id, kind) DO NOTHING RETURNING 1
-            """, logger: logger)
-        var isNew = false
-        for try await _ in inserted { isNew = true }
-        guard isNew else { return nil }
-        if let key = draft.collapseKey {
-            try await connection.query(
-                "DELETE FROM platform.notifications WHERE user_id = \(draft.recipient) AND collapse_key = \(key) AND seq < \(seq)",
-                logger: logger)
-        }
-        if let push = draft.push {
-            let expire = push.timeToLive.map { now.addingTimeInterval(TimeInterval($0.components.seconds)) }
-            for device in devices {
-                try await connection.query(
-                    """
-                    INSERT INTO platform.push_deliveries (id, notification_id, device_id, state, next_attempt_time, expire_time, update_time)
-                    VALUES (\(UUID()), \(id), \(device.id), 'PENDING', \(now.postgres), \(expire?.postgres), \(now.postgres))
-                    """, logger: logger)
-            }
-        }
-        return StoredNotification(
-            id: id, userID: draft.recipient, seq: seq, eventID: eventID, kind: draft.kind, category: draft.category, title: title,
-            body: body, data: draft.data, inInbox: draft.inbox, readTime: nil, createTime: now)
-    }
 
     /// One page of the user's inbox, newest first, before the cursor `(createTime, id)`.
     func inbox(user: UUID, unreadOnly: Bool, before cursor: (Date, UUID)?, limit: Int, on database: Database, logger: Logger)

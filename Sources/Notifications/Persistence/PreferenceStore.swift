@@ -5,13 +5,17 @@ import PostgresNIO
 
 /// Which optional categories each user wants (`platform.notification_preferences`); absent means yes.
 struct PreferenceStore: Sendable {
-    func enabled(_ category: NotificationCategory, user: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
-        guard !category.isTransactional else { return true }
+    /// Which of `users` turned `category` off (none for transactional categories).
+    func optedOut(of category: NotificationCategory, users: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> Set<UUID> {
+        guard !category.isTransactional, !users.isEmpty else { return [] }
         let rows = try await connection.query(
-            "SELECT enabled FROM platform.notification_preferences WHERE user_id = \(user) AND category = \(category.rawValue)",
-            logger: logger)
-        for try await enabled in rows.decode(Bool.self) { return enabled }
-        return true
+            """
+            SELECT user_id FROM platform.notification_preferences
+            WHERE category = \(category.rawValue) AND NOT enabled AND user_id = ANY(\(users)::uuid[])
+            """, logger: logger)
+        var found = Set<UUID>()
+        for try await user in rows.decode(UUID.self) { found.insert(user) }
+        return found
     }
 
     func all(user: UUID, on database: Database, logger: Logger) async throws -> [NotificationCategory: Bool] {
