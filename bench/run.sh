@@ -7,14 +7,15 @@
 # 2. `curbside serve` (release) on CURBSIDE_BENCH_PORT; wrk at peak for pings and nearby search;
 #    pings at half of that peak, paced by wrk (BENCH_RATE: the load generator must not take the
 #    server's cores: curbside-bench's own generator used two thirds of one); request → offer at
-#    50/s; trip create and get;
+#    50/s; trip create and get; live-channel fan-out to CURBSIDE_BENCH_FANOUT_CLIENTS (5,000) WebSockets;
 # 3. in process: PostGIS vs in-memory nearby search, Hungarian vs greedy matching, event delivery;
 # 4. unless CURBSIDE_BENCH_COMPARE=0, bench/compare.sh: the FastAPI reference on the same
 #    drivers and workloads, and the ratios.
 #
 # Sizes for a quick (debug) try: CURBSIDE_BENCH_BIN=.build/debug CURBSIDE_BENCH_DRIVERS=2000
 # CURBSIDE_BENCH_SECONDS=3 CURBSIDE_BENCH_TRIPS=200 CURBSIDE_BENCH_OFFER_SECONDS=3
-# CURBSIDE_BENCH_MATCHING_SIZE=150 CURBSIDE_BENCH_INDEX_QUERIES=100 CURBSIDE_BENCH_BACKLOG=500.
+# CURBSIDE_BENCH_MATCHING_SIZE=150 CURBSIDE_BENCH_INDEX_QUERIES=100 CURBSIDE_BENCH_BACKLOG=500
+# CURBSIDE_BENCH_FANOUT_CLIENTS=200 CURBSIDE_BENCH_FANOUT_SECONDS=3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -52,6 +53,7 @@ trips=$("$BIN/curbside-bench" trips)
 echo "$trips"
 printf 'curbside_create_rps=%s\n' "$(rate_of 'trip create' "$trips")" >>"$RESULTS"
 wrk_row "Curbside trip get (passenger)" get "$CURBSIDE_BENCH_URL" curbside_get
+"$BIN/curbside-bench" fanout
 kill "$SERVER"
 wait "$SERVER" 2>/dev/null || true
 trap - EXIT

@@ -8,6 +8,7 @@ import Logging
 ///     curbside-bench [events]         event delivery (outbox → relay → subscriber)
 ///     curbside-bench seed             online drivers in dispatch's tables, and token files
 ///     curbside-bench trips [--reference]  request → offer, trip create and get
+///     curbside-bench fanout           live-channel fan-out to 5,000 WebSocket clients of a running server
 ///     curbside-bench matching         batched (Hungarian) vs greedy matching, in process
 ///     curbside-bench nearby-index     PostGIS vs an in-memory grid for nearby search
 @main
@@ -26,6 +27,8 @@ struct CurbsideBench {
             lines = []
         case "trips":
             lines = try await TripsBenchmark(settings: settings, logger: logger, reference: arguments.contains("--reference")).run()
+        case "fanout":
+            lines = try await FanoutBenchmark(settings: settings, logger: logger).run()
         case "matching":
             lines = MatchingBenchmark().run()
         case "nearby-index":

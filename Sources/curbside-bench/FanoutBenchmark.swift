@@ -1,0 +1,159 @@
+import CurbsideCore
+import Foundation
+import Logging
+
+/// The live channel's fan-out (issue 6), against a running `curbside serve` (`CURBSIDE_BENCH_URL`):
+/// messages per second delivered to connected WebSocket clients, and the delay of each.
+///
+/// `CURBSIDE_BENCH_FANOUT_CLIENTS` (5,000) passengers each hold a live channel; events reach the
+/// notifications inbox as relays in other processes deliver them, round robin over the passengers.
+/// Two rows: a paced rate (`CURBSIDE_BENCH_FANOUT_RATE`, 2,000 events/s, for
+/// `CURBSIDE_BENCH_FANOUT_SECONDS`, 10), then the same number of events as fast as the posters
+/// send them, for the ceiling. Delivered messages per second run from the first request sent to
+/// the last message received.
+///
+/// The delay runs from the notification's `createTime` to the client's receipt. The service stamps
+/// `createTime` (truncated to the millisecond) as it starts the event's transaction, so the delay is
+/// commit → receipt plus the transaction itself plus up to 1 ms of truncation; both ends read the
+/// same system clock, server and benchmark being on one machine.
+struct FanoutBenchmark {
+    let settings: PlatformSettings
+    let logger: Logger
+
+    /// The user id in the benchmark's service token (the inbox checks the role only).
+    static let serviceIdentity = UUID(uuidString: "00000000-0000-0000-0000-00000000fa40")!
+
+    func run() async throws -> [String] {
+        let clients = BenchEnvironment.int("CURBSIDE_BENCH_FANOUT_CLIENTS", 5_000)
+        let rate = max(1, BenchEnvironment.int("CURBSIDE_BENCH_FANOUT_RATE", 2_000))
+        let total = rate * BenchEnvironment.int("CURBSIDE_BENCH_FANOUT_SECONDS", 10)
+        let platform = try await Platform(settings: settings, logger: logger)
+        let passengers = try await TokenMinter(platform: platform).passengers(clients)
+        let service = try await platform.tokens.issueAccessToken(
+            for: Principal(userID: Self.serviceIdentity, role: .service, sessionID: nil)
+        ).token
+        let http = BenchHTTP.client()
+        defer { _ = http.shutdown() }
+        let producer = FanoutProducer(users: passengers.map(\.id), serviceToken: service, client: http)
+        let title = "live channel fan-out, \(clients) clients"
+        return try await StreamClientPool.with(
+            tokens: passengers.map(\.token), baseURL: BenchEnvironment.baseURL, concurrency: 200, logger: logger
+        ) { pool in
+            var ledger = FanoutLedger(clients: clients)
+            let steady = try await phase(
+                producer.batches(count: total, first: 0), interval: .seconds(Double(producer.batchSize) / Double(rate)),
+                producer: producer, pool: pool, ledger: &ledger)
+            // The round robin goes on where it stopped, so every user gets its share again.
+            let burst = try await phase(
+                producer.batches(count: total, first: total), interval: nil, producer: producer, pool: pool, ledger: &ledger)
+            return [
+                row("\(title), \(rate) events/s steady", steady),
+                row("\(title), burst of \(total) events from \(producer.posters) posters (ceiling)", burst),
+            ]
+        }
+    }
+
+    /// Posts `batches`, waits for the messages of every event the inbox applied, and accounts for them.
+    private func phase(
+        _ batches: [FanoutProducer.Batch], interval: Duration?, producer: FanoutProducer, pool: StreamClientPool,
+        ledger: inout FanoutLedger
+    ) async throws -> FanoutLedger.Result {
+        let before = pool.tally.current.messages
+        let outcome = await producer.post(batches, interval: interval)
+        var expected = [Int](repeating: 0, count: pool.clients.count)
+        for batch in batches { for event in batch.events { expected[event.user] += 1 } }
+        for user in outcome.refusedUsers { expected[user] -= 1 }
+        try await waitForMessages(pool, atLeast: before + expected.reduce(0, +))
+        var result = ledger.account(pool.clients.map { $0.takeReceived() }, expected: expected, start: outcome.start)
+        result.events = batches.reduce(0) { $0 + $1.events.count }
+        result.refused = outcome.refusedUsers.count
+        result.firstError = outcome.firstError
+        return result
+    }
+
+    /// Returns once `count` messages have arrived in all, or when none arrived for 10 s (the ledger
+    /// then reports what is missing). Receipt times are taken by the clients, so polling costs no accuracy.
+    private func waitForMessages(_ pool: StreamClientPool, atLeast count: Int) async throws {
+        var seen = pool.tally.current.messages
+        var progress = ContinuousClock.now
+        while seen < count, ContinuousClock.now - progress < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(10))
+            let now = pool.tally.current.messages
+            if now > seen { (seen, progress) = (now, .now) }
+        }
+        // A message delivered twice would come right behind the first: give it a moment to show.
+        try await Task.sleep(for: .milliseconds(200))
+    }
+
+    private func row(_ title: String, _ result: FanoutLedger.Result) -> String {
+        var counts = "\(result.events) events, \(result.received) messages, \(result.missing) missing, \(result.duplicated) duplicated"
+        if result.refused > 0 { counts += ", \(result.refused) refused by the inbox (\(result.firstError ?? "?"))" }
+        if result.unexpected > 0 { counts += ", \(result.unexpected) unexpected" }
+        if result.sample.errors > 0 { counts += ", \(result.sample.errors) unreadable" }
+        let p50 = LatencySample.milliseconds(result.sample.percentile(0.5))
+        let p99 = LatencySample.milliseconds(result.sample.percentile(0.99))
+        return "| \(title) (\(counts)) | \(Int(result.perSecond)) msg/s | \(p50) | \(p99) |"
+    }
+}
+
+/// What the clients received, checked against what was sent. Each user's sequence numbers are kept
+/// across phases, so a message delivered twice counts as a duplicate whenever the second copy comes.
+struct FanoutLedger {
+    private var seen: [Set<Int64>]
+
+    init(clients: Int) { seen = Array(repeating: [], count: clients) }
+
+    /// One phase's figures; `sample` holds one delay per distinct message (`errors`: unreadable ones).
+    struct Result {
+        var events = 0
+        var refused = 0
+        var firstError: String?
+        var received = 0
+        var missing = 0
+        var duplicated = 0
+        var unexpected = 0
+        var perSecond = 0.0
+        var sample = LatencySample()
+    }
+
+    /// The fields of a live-channel message the benchmark reads.
+    private struct StreamMessage: Decodable {
+        var type: String
+        var seq: String?
+        var createTime: String?
+    }
+
+    /// Accounts for `received` (by client) against `expected` (messages per client).
+    mutating func account(_ received: [[ReceivedMessage]], expected: [Int], start: Date) -> Result {
+        let decoder = JSONDecoder()
+        var result = Result()
+        var last = start
+        for (user, messages) in received.enumerated() {
+            var distinct = 0
+            for message in messages {
+                guard let parsed = try? decoder.decode(StreamMessage.self, from: Data(message.text.utf8)),
+                    parsed.type == "notification", let seq = parsed.seq.flatMap({ Int64($0) }),
+                    let created = parsed.createTime.flatMap(Timestamp.parse)
+                else {
+                    result.sample.errors += 1
+                    continue
+                }
+                guard seen[user].insert(seq).inserted else {
+                    result.duplicated += 1
+                    continue
+                }
+                distinct += 1
+                last = max(last, message.receiveTime)
+                // createTime is truncated, not rounded, so the delay is never short by the rounding;
+                // the floor only guards against a step of the system clock.
+                result.sample.add(.seconds(max(0, message.receiveTime.timeIntervalSince(created))))
+            }
+            result.received += distinct
+            result.missing += max(0, expected[user] - distinct)
+            result.unexpected += max(0, distinct - expected[user])
+        }
+        let elapsed = last.timeIntervalSince(start)
+        result.perSecond = elapsed > 0 ? Double(result.received) / elapsed : 0
+        return result
+    }
+}
