@@ -187,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "CurbsideCoreTests",
             dependencies: [
-                "CurbsideCore",
+                "CurbsideCore", "IntegrationEvents",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -198,6 +198,7 @@ let package = Package(
             dependencies: [
                 "Users",
                 "CurbsideCore",
+                "IntegrationEvents",
                 "CurbsideTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -209,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "TripsTests",
             dependencies: [
-                "Trips", "CurbsideCore", "CurbsideTesting", "IntegrationEvents", "PaymentsClient",
+                "Trips", "CurbsideCore", "CurbsideTesting", "IntegrationEvents", "PaymentsClient", "DispatchClient",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -240,7 +241,7 @@ let package = Package(
         .testTarget(
             name: "DispatchServiceTests",
             dependencies: [
-                "DispatchService", "CurbsideCore", "CurbsideTesting", "IntegrationEvents",
+                "DispatchService", "CurbsideCore", "CurbsideTesting", "IntegrationEvents", "UsersClient",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -250,8 +251,8 @@ let package = Package(
         .testTarget(
             name: "RideFlowTests",
             dependencies: [
-                "Users", "Trips", "DispatchService", "Payments", "UsersClient", "DispatchClient", "CurbsideCore", "CurbsideTesting",
-                "IntegrationEvents",
+                "Users", "Trips", "DispatchService", "Payments", "Notifications", "UsersClient", "DispatchClient", "CurbsideCore",
+                "CurbsideTesting", "IntegrationEvents",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
