@@ -64,6 +64,8 @@ public struct AnalyticsExporter: Service {
                 } catch is ExporterCrash {
                     return
                 } catch {
+                    // Shutdown interrupting a pass is not a failure worth waking anyone for.
+                    if Task.isCancelled { return }
                     logger.warning("analytics export pass failed", metadata: ["error.message": "\(String(reflecting: error))"])
                 }
                 try? await Task.sleep(for: configuration.pollInterval)

@@ -93,6 +93,8 @@ public struct OutboxRelay: Service {
                 } catch is RelayCrash {
                     return
                 } catch {
+                    // Shutdown interrupting a pass is not a failure worth waking anyone for.
+                    if Task.isCancelled { return }
                     logger.warning("outbox relay pass failed", metadata: ["error.message": "\(String(reflecting: error))"])
                     sent = 0
                 }

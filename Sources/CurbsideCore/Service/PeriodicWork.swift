@@ -15,6 +15,8 @@ public enum PeriodicWork {
                 do {
                     if try await pass() { continue }
                 } catch {
+                    // Shutdown interrupting a pass is not a failure worth waking anyone for.
+                    if Task.isCancelled { break }
                     logger.warning("\(failure)", metadata: ["error.message": "\(String(reflecting: error))"])
                 }
                 try? await Task.sleep(for: interval)
