@@ -21,6 +21,10 @@ public struct NotificationsModule: ServiceModule {
     public let maintenance: NotificationsMaintenance
     /// Each user's notifications as a resumable live stream (the live channel's core).
     public let stream: StreamHub
+    /// The operator's promotions (admins).
+    public let promotions: PromotionService
+    /// Sends promotions a chunk of recipients at a time; runs in every instance.
+    public let promotionSender: PromotionSender
     /// What pushes go through: FCM with credentials, else a recorder (the local default).
     public let sender: any PushSender
     let receiver: NotificationsEventReceiver
@@ -83,16 +87,21 @@ public struct NotificationsModule: ServiceModule {
         maintenance = NotificationsMaintenance(database: database, settings: settings, clock: clock, logger: logger)
         let notifier = Notifier(recorder: NotificationRecorder(), devices: deviceStore, preferences: preferences)
         receiver = NotificationsEventReceiver(notifier: notifier, database: database, clock: clock, logger: logger)
+        let promotionStore = PromotionStore()
+        promotions = PromotionService(promotions: promotionStore, database: database, pageTokens: platform.pageTokens, clock: clock)
+        promotionSender = PromotionSender(
+            promotions: promotionStore, notifier: notifier, database: database, clock: clock, chunkSize: settings.promotionChunkSize,
+            pollInterval: settings.promotionPollInterval, logger: logger)
     }
 
     public func registerRoutes(on transport: GuardedTransport) throws {
-        try NotificationsAPI(devices: devices, inbox: inbox).registerHandlers(
+        try NotificationsAPI(devices: devices, inbox: inbox, promotions: promotions).registerHandlers(
             on: transport,
             configuration: Configuration(
                 dateTranscoder: RFC3339DateTranscoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]))
     }
 
-    public var backgroundServices: [any Service] { [pushWorker, stream, maintenance] }
+    public var backgroundServices: [any Service] { [pushWorker, stream, maintenance, promotionSender] }
 
     public var eventReceivers: [String: any EventReceiver] { [EventRouting.notifications: receiver] }
 

@@ -7,6 +7,7 @@ import OpenAPIRuntime
 struct NotificationsAPI: APIProtocol {
     let devices: DeviceService
     let inbox: InboxService
+    let promotions: PromotionService
 
     var logger: Logger { RequestScope.current.logger }
 

@@ -29,6 +29,10 @@ public struct NotificationsSettings: Sendable {
     public var streamRetention: TimeInterval
     /// How long inbox notifications are kept.
     public var inboxRetention: TimeInterval
+    /// How many recipients of a promotion one transaction notifies.
+    public var promotionChunkSize: Int
+    /// How often each instance looks for promotions to send.
+    public var promotionPollInterval: Duration
 
     public init(_ config: ConfigReader) {
         fcmCredentialsFile = config.string(forKey: "notifications.fcm_credentials_file").flatMap { $0.isEmpty ? nil : $0 }
@@ -43,6 +47,8 @@ public struct NotificationsSettings: Sendable {
         streamSlowClientGrace = .milliseconds(max(10, config.int(forKey: "notifications.stream_slow_client_grace_ms", default: 10_000)))
         streamHeartbeat = .milliseconds(max(100, config.int(forKey: "notifications.stream_heartbeat_ms", default: 20_000)))
         streamRetention = TimeInterval(max(1, config.int(forKey: "notifications.stream_retention_hours", default: 72))) * 3600
+        promotionChunkSize = min(10_000, max(1, config.int(forKey: "notifications.promotion_chunk_size", default: 500)))
+        promotionPollInterval = .milliseconds(max(50, config.int(forKey: "notifications.promotion_poll_ms", default: 1000)))
         inboxRetention = max(streamRetention, TimeInterval(max(1, config.int(forKey: "notifications.inbox_retention_days", default: 90))) * 86_400)
     }
 }

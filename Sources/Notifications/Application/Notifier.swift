@@ -29,7 +29,9 @@ struct Notifier: Sendable {
         let items = wanted.map { draft, eventID in
             let devices = userDevices[draft.recipient] ?? []
             let locale = devices.max { $0.updateTime < $1.updateTime }?.locale ?? "en"
-            let text = Templates.render(draft.kind, locale: locale, values: draft.values)
+            let text =
+                draft.texts.map { Templates.choose(from: $0, locale: locale) }
+                ?? Templates.render(draft.kind, locale: locale, values: draft.values)
             return NotificationRecorder.Item(draft: draft, title: text.title, body: text.body, eventID: eventID, devices: devices)
         }
         let recorded = try await recorder.record(items, now: now, on: connection, logger: logger)

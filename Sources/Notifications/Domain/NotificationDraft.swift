@@ -44,10 +44,12 @@ public struct NotificationDraft: Sendable, Equatable {
     /// key removes the user's older ones with that key, so a reconnecting client catches up with
     /// the latest rather than replaying every step.
     public var collapseKey: String?
+    /// The sender's own words per language (a promotion), used instead of the kind's template.
+    public var texts: [LocalizedText]?
 
     public init(
         recipient: UUID, kind: String, category: NotificationCategory, values: [String: String] = [:], data: [String: String],
-        push: PushPolicy?, inbox: Bool, collapseKey: String? = nil
+        push: PushPolicy?, inbox: Bool, collapseKey: String? = nil, texts: [LocalizedText]? = nil
     ) {
         self.recipient = recipient
         self.kind = kind
@@ -57,5 +59,6 @@ public struct NotificationDraft: Sendable, Equatable {
         self.push = push
         self.inbox = inbox
         self.collapseKey = collapseKey
+        self.texts = texts
     }
 }

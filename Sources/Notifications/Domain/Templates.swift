@@ -53,6 +53,15 @@ public enum Templates {
         return (fill(text.title, values), fill(text.body, values))
     }
 
+    /// Of words given per language, those for `locale`: its language, else English, else the first.
+    public static func choose(from texts: [LocalizedText], locale: String) -> Text {
+        func language(_ code: String) -> String { String(code.lowercased().prefix { $0 != "-" && $0 != "_" }) }
+        let wanted = language(locale)
+        let chosen =
+            texts.first { language($0.languageCode) == wanted } ?? texts.first { language($0.languageCode) == "en" } ?? texts.first
+        return (chosen?.title ?? "", chosen?.body ?? "")
+    }
+
     static func fill(_ template: String, _ values: [String: String]) -> String {
         values.reduce(template) { text, pair in text.replacingOccurrences(of: "{\(pair.key)}", with: pair.value) }
     }

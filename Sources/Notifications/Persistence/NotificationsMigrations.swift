@@ -19,6 +19,33 @@ enum NotificationsMigrations {
             ALTER TABLE platform.notifications ADD COLUMN collapse_key text;
             CREATE INDEX notifications_collapse ON platform.notifications (user_id, collapse_key) WHERE collapse_key IS NOT NULL;
             """),
+        // Promotions and their listed recipients; `cursor` is the last recipient (in id order) the
+        // sender went through, so a sender that stops midway is resumed by any instance.
+        Migration(
+            5, "promotions",
+            """
+            CREATE TABLE platform.promotions (
+                id uuid PRIMARY KEY,
+                request_id uuid UNIQUE,
+                texts jsonb NOT NULL,
+                audience text NOT NULL CHECK (audience IN ('LISTED_USERS', 'EVERYONE_WITH_A_DEVICE')),
+                state text NOT NULL CHECK (state IN ('SENDING', 'SENT')),
+                cursor uuid,
+                recipient_count integer NOT NULL DEFAULT 0,
+                sent_count integer NOT NULL DEFAULT 0,
+                skipped_count integer NOT NULL DEFAULT 0,
+                created_by uuid NOT NULL,
+                create_time timestamptz NOT NULL,
+                complete_time timestamptz
+            );
+            CREATE INDEX promotions_sending ON platform.promotions (create_time) WHERE state = 'SENDING';
+            CREATE INDEX promotions_newest ON platform.promotions (create_time DESC, id DESC);
+            CREATE TABLE platform.promotion_recipients (
+                promotion_id uuid NOT NULL REFERENCES platform.promotions (id) ON DELETE CASCADE,
+                user_id uuid NOT NULL,
+                PRIMARY KEY (promotion_id, user_id)
+            );
+            """),
     ]
 
     static let schema = """
