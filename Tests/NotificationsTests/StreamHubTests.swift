@@ -15,11 +15,11 @@ import Testing
 
     /// The next `count` messages, or a failure after `timeout`.
     func take(
-        _ count: Int, from stream: AsyncThrowingStream<StoredNotification, any Error>, timeout: Duration = .seconds(5)
-    ) async throws -> [StoredNotification] {
-        try await withThrowingTaskGroup(of: [StoredNotification]?.self) { group in
+        _ count: Int, from stream: AsyncThrowingStream<LiveMessage, any Error>, timeout: Duration = .seconds(5)
+    ) async throws -> [LiveMessage] {
+        try await withThrowingTaskGroup(of: [LiveMessage]?.self) { group in
             group.addTask {
-                var taken: [StoredNotification] = []
+                var taken: [LiveMessage] = []
                 for try await message in stream {
                     taken.append(message)
                     if taken.count == count { break }
@@ -51,16 +51,16 @@ import Testing
             }
             let first = try await take(3, from: live)
             #expect(first.allSatisfy { $0.userID == user })
-            #expect(first.map(\.seq) == first.map(\.seq).sorted() && Set(first.map(\.id)).count == 3)
+            #expect(first.map(\.seq) == first.map(\.seq).sorted() && Set(first.map(\.notificationID)).count == 3)
 
             // Disconnected (the stream dropped), two more arrive; resuming after the last seen gets exactly those.
             for _ in 0..<2 { try await context.deliver(noDriver(user)) }
             let resumed = modules[0].stream.subscribe(user: user, after: first.last!.seq)
             let rest = try await take(2, from: resumed)
             #expect(rest.allSatisfy { $0.userID == user && $0.seq > first.last!.seq })
-            #expect(Set(first.map(\.id)).isDisjoint(with: rest.map(\.id)))
+            #expect(Set(first.map(\.notificationID)).isDisjoint(with: rest.map(\.notificationID)))
             let everything = try await context.stored(user)
-            #expect((first + rest).map(\.id) == everything.map(\.id))
+            #expect((first + rest).map(\.notificationID) == everything.map(\.id))
         }
     }
 
@@ -90,7 +90,7 @@ import Testing
             // buffering without bound. A reader that keeps up gets all eight through a buffer of three.
             let slow = modules[0].stream.subscribe(user: user, after: 0)
             try await Task.sleep(for: .milliseconds(500))
-            var got: [StoredNotification] = []
+            var got: [LiveMessage] = []
             var ending: (any Error)?
             do {
                 for try await message in slow { got.append(message) }
@@ -100,7 +100,7 @@ import Testing
             #expect(ending as? StreamHub.End == .tooSlow)
             #expect(got.count == 3)
             let resumed = try await take(5, from: modules[0].stream.subscribe(user: user, after: got.last!.seq))
-            #expect((got + resumed).map(\.id) == (try await context.stored(user)).map(\.id))
+            #expect((got + resumed).map(\.notificationID) == (try await context.stored(user)).map(\.id))
         }
     }
 
@@ -131,7 +131,7 @@ import Testing
             try await record(context, for: user, announced: true)
             let rest = try await take(2, from: live)
             #expect((first + rest).map(\.seq) == [1, 2, 3])
-            #expect((first + rest).map(\.id) == (try await context.stored(user)).map(\.id))
+            #expect((first + rest).map(\.notificationID) == (try await context.stored(user)).map(\.id))
         }
     }
 
@@ -145,7 +145,8 @@ import Testing
             let large = String(repeating: "x", count: 10_000)
             try await record(context, for: user, note: large, announced: true)
             let received = try await take(1, from: live)
-            #expect(received.first?.data["note"] == large)
+            let json = try JSONSerialization.jsonObject(with: Data(received[0].text.utf8)) as? [String: Any]
+            #expect((json?["data"] as? [String: String])?["note"] == large)
             #expect(Announcement.payload(received[0]) == user.uuidString)
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdWebSocket
 import Logging
+import NIOConcurrencyHelpers
 
 /// The live channel: `GET /v1/stream` upgraded to a WebSocket.
 ///
@@ -32,11 +33,29 @@ struct LiveChannel: WebSocketEndpoint {
         let hub = hub
         let heartbeat = heartbeat
         return .upgrade([:]) { inbound, outbound, _ in
+            let opened = ContinuousClock.now
+            let sent = NIOLockedValueBox(0)
+            // The live channel's access log: one line per connection when it ends, as the HTTP
+            // access log has one per request.
+            func log(_ ending: String, code: Int, user: Principal?) {
+                var metadata: Logger.Metadata = [
+                    "event.kind": "event", "event.category": "web", "url.path": "/v1/stream",
+                    "event.duration": "\((ContinuousClock.now - opened).inNanoseconds)", "websocket.close_code": "\(code)",
+                    "websocket.messages_sent": "\(sent.withLockedValue { $0 })", "websocket.after": "\(after ?? -1)",
+                ]
+                if let user {
+                    metadata["user.id"] = "\(user.userID.uuidString.lowercased())"
+                    metadata["user.roles"] = "\(user.role.rawValue)"
+                }
+                logger.info("WebSocket /v1/stream \(ending)", metadata: metadata)
+            }
             guard let after else {
+                log("refused: bad after", code: 4400, user: nil)
                 try await outbound.close(.unknown(4400), reason: "after must be a sequence number (0 for none)")
                 return
             }
             guard let (principal, expiry) = caller else {
+                log("refused: no valid token", code: 4401, user: nil)
                 try await outbound.close(.unknown(4401), reason: "a valid access token is required")
                 return
             }
@@ -44,7 +63,8 @@ struct LiveChannel: WebSocketEndpoint {
                 group.addTask {
                     do {
                         for try await message in hub.subscribe(user: principal.userID, after: after) {
-                            try await outbound.writeTextMessage(Self.json(message))
+                            try await outbound.writeTextMessage(message.text)
+                            sent.withLockedValue { $0 += 1 }
                         }
                         return .streamFailed
                     } catch StreamHub.End.tooSlow {
@@ -70,34 +90,19 @@ struct LiveChannel: WebSocketEndpoint {
                 return try await group.next() ?? .clientLeft
             }
             switch ending {
-            case .expired: try await outbound.close(.unknown(4401), reason: "the access token expired; reconnect with a new one")
-            case .tooSlow: try await outbound.close(.unknown(4408), reason: "too far behind; reconnect with after=<last seq>")
-            case .streamFailed: try await outbound.close(.unexpectedServerError, reason: "the stream stopped; reconnect")
-            case .clientLeft: break
+            case .expired:
+                log("closed: token expired", code: 4401, user: principal)
+                try await outbound.close(.unknown(4401), reason: "the access token expired; reconnect with a new one")
+            case .tooSlow:
+                log("closed: client too slow", code: 4408, user: principal)
+                try await outbound.close(.unknown(4408), reason: "too far behind; reconnect with after=<last seq>")
+            case .streamFailed:
+                log("closed: stream failed", code: 1011, user: principal)
+                try await outbound.close(.unexpectedServerError, reason: "the stream stopped; reconnect")
+            case .clientLeft:
+                log("closed by the client", code: 1000, user: principal)
             }
         }
-    }
-
-    /// One notification as the client receives it.
-    static func json(_ notification: StoredNotification) -> String {
-        struct Message: Encodable {
-            var type = "notification"
-            var seq: String
-            var name: String
-            var kind: String
-            var category: String
-            var title: String
-            var body: String
-            var data: [String: String]
-            var createTime: String
-        }
-        let message = Message(
-            seq: String(notification.seq), name: notification.name, kind: notification.kind, category: notification.category.rawValue,
-            title: notification.title, body: notification.body, data: notification.data,
-            createTime: Timestamp.format(notification.createTime))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(message), as: UTF8.self)) ?? "{}"
     }
 
     static func query(_ path: String) -> [String: String] {
