@@ -150,6 +150,17 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // `curbside simulate`: simulated drivers and passengers against a running platform, through its public API only.
+        .target(
+            name: "Simulator",
+            dependencies: [
+                "CurbsideCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "curbside",
             dependencies: [
@@ -159,6 +170,7 @@ let package = Package(
                 "DispatchService",
                 "Payments",
                 "Notifications",
+                "Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -252,7 +264,7 @@ let package = Package(
             name: "RideFlowTests",
             dependencies: [
                 "Users", "Trips", "DispatchService", "Payments", "Notifications", "UsersClient", "DispatchClient", "CurbsideCore",
-                "CurbsideTesting", "IntegrationEvents",
+                "CurbsideTesting", "IntegrationEvents", "Simulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -5,10 +5,10 @@ import ArgumentParser
 struct Curbside: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "curbside",
-        abstract: "Curbside, a ride-hailing backend: serve the APIs, migrate the databases, administer.",
+        abstract: "Curbside, a ride-hailing backend: serve the APIs, migrate the databases, administer, simulate a city.",
         discussion: """
             Configuration comes from environment variables (CURBSIDE_*, listed in the README); flags override them.
             """,
-        subcommands: [Serve.self, Migrate.self, OpenAPI.self, Admin.self, Ledger.self, DatabaseCommand.self]
+        subcommands: [Serve.self, Migrate.self, OpenAPI.self, Admin.self, Ledger.self, DatabaseCommand.self, Simulate.self]
     )
 }
