@@ -8,7 +8,7 @@ import Logging
 /// `CURBSIDE_BENCH_FANOUT_CLIENTS` (5,000) passengers each hold a live channel; events reach the
 /// notifications inbox as relays in other processes deliver them, round robin over the passengers.
 /// Two rows: a paced rate (`CURBSIDE_BENCH_FANOUT_RATE`, 2,000 events/s, for
-/// `CURBSIDE_BENCH_FANOUT_SECONDS`, 10), then the same number of events as fast as the posters
+/// `CURBSIDE_BENCH_FANOUT_SECONDS`, 10; `CURBSIDE_BENCH_FANOUT_BATCH` events per request, 100), then the same number of events as fast as the posters
 /// send them, for the ceiling. Delivered messages per second run from the first request sent to
 /// the last message received.
 ///
@@ -34,8 +34,10 @@ struct FanoutBenchmark {
         ).token
         let http = BenchHTTP.client()
         defer { _ = http.shutdown() }
-        let producer = FanoutProducer(users: passengers.map(\.id), serviceToken: service, client: http)
-        let title = "live channel fan-out, \(clients) clients"
+        var producer = FanoutProducer(users: passengers.map(\.id), serviceToken: service, client: http)
+        // Smaller batches shorten the receiver's transaction, which the delay includes (see above).
+        producer.batchSize = max(1, min(100, BenchEnvironment.int("CURBSIDE_BENCH_FANOUT_BATCH", 100)))
+        let title = "live channel fan-out, \(clients) clients, batches of \(producer.batchSize)"
         return try await StreamClientPool.with(
             tokens: passengers.map(\.token), baseURL: BenchEnvironment.baseURL, concurrency: 200, logger: logger
         ) { pool in
