@@ -55,6 +55,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            // The ops console's page, script and style, served at /console.
+            resources: [.copy("Console")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -94,6 +96,7 @@ let package = Package(
                 "CurbsideCore",
                 "IntegrationEvents",
                 "UsersClient",
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             ],

@@ -19,6 +19,8 @@ public struct DispatchModule: ServiceModule {
     public let batchMatcher: BatchMatcher?
     let receiver: DispatchEventReceiver
     let api: DispatchAPI
+    /// The ops console's live view of drivers, trips, surge and counters (admins).
+    let opsStream: OpsStream
 
     /// The service's migrations, applied by `curbside migrate`.
     public static let migrations = DispatchMigrations.all
@@ -75,6 +77,9 @@ public struct DispatchModule: ServiceModule {
             offers: OfferService(database: database, store: store, drivers: driverStore, matcher: matcher, clock: clock),
             zones: ZoneService(
                 database: database, drivers: driverStore, grid: grid, surge: settings.surge, policy: settings.matching, clock: clock))
+        opsStream = OpsStream(
+            tokens: platform.tokens,
+            snapshots: OpsSnapshotStore(database: database, grid: grid, policy: settings.matching, surge: settings.surge), clock: clock)
     }
 
     public func registerRoutes(on transport: GuardedTransport) throws {
@@ -87,4 +92,6 @@ public struct DispatchModule: ServiceModule {
     public var backgroundServices: [any Service] { [sweeper] + (batchMatcher.map { [$0] } ?? []) }
 
     public var eventReceivers: [String: any EventReceiver] { [EventRouting.dispatch: receiver] }
+
+    public var webSocketEndpoints: [any WebSocketEndpoint] { [opsStream] }
 }

@@ -5,7 +5,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 
-/// The composition of the HTTP server: platform middleware, health, metrics, docs, and the modules.
+/// The composition of the HTTP server: platform middleware, health, metrics, docs, the ops console, and the modules.
 public enum PlatformApplication {
     /// Builds the router with every module's routes and the platform's own endpoints.
     public static func router(platform: Platform, modules: [any ServiceModule]) throws -> Router<CurbsideRequestContext> {
@@ -22,6 +22,7 @@ public enum PlatformApplication {
         HealthRoutes(modules: modules).register(on: router, routes: routes)
         MetricsRoute().register(on: router, routes: routes)
         DocumentationRoutes(modules: modules).register(on: router, routes: routes)
+        try ConsoleRoutes.load().register(on: router, routes: routes)
         EventInboxRoute(receivers: platform.events.local).register(on: router, routes: routes)
         ParkedEventsRoutes(modules: modules, pageTokens: platform.pageTokens).register(on: router, routes: routes)
         for module in modules {

@@ -41,6 +41,14 @@ extension DispatchAPI {
         }
     }
 
+    func listTripOffers(_ input: Operations.ListTripOffers.Input) async throws -> Operations.ListTripOffers.Output {
+        try await DispatchErrorMapping.translating {
+            let trip = try DispatchMapping.uuid(input.path.trip, field: "trip")
+            let made = try await offers.offers(trip: trip, caller: try caller(), logger: logger)
+            return .ok(.init(body: .json(.init(offers: made.map(DispatchMapping.offer)))))
+        }
+    }
+
     func acceptOffer(_ input: Operations.AcceptOffer.Input) async throws -> Operations.AcceptOffer.Output {
         try await DispatchErrorMapping.translating {
             let offer = try DispatchMapping.uuid(input.path.offer, field: "offer")

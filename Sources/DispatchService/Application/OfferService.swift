@@ -20,6 +20,18 @@ struct OfferService: Sendable {
         return try await database.readPrimary { client in try await store.openOffers(driver: driver, logger: logger, on: client) }
     }
 
+    /// Every offer made for `trip`, oldest first (admins: the ops console's trip timeline).
+    func offers(trip: UUID, caller: Principal, logger: Logger) async throws -> [OfferRecord] {
+        guard caller.role == .admin else { throw DispatchError.notYourResource }
+        // A look back for a person: a replica's lag of a moment does not matter.
+        return try await database.read(logger: logger) { [store] client in
+            try await store.offers(trip: trip, limit: Self.tripOffersLimit, logger: logger, on: client)
+        }
+    }
+
+    /// A trip gets at most `dispatch.max_offers` offers per matching; redispatches start again.
+    static let tripOffersLimit = 200
+
     func accept(_ offerID: UUID, caller: Principal, logger: Logger) async throws -> OfferRecord {
         try await answer(offerID, caller: caller, logger: logger) { offer, job, now, connection in
             if offer.state == "ACCEPTED" { return offer }

@@ -147,5 +147,15 @@ enum DispatchMigrations {
         // When an on-trip driver's position was last shared with the passenger (the throttle of
         // `dispatch.v1.DriverPositionShared`), on the row every report updates anyway.
         Migration(6, "position_share_time", "ALTER TABLE platform.driver_positions ADD COLUMN share_time timestamptz;"),
+        // The ops console's snapshot, every second per open console: recent requests by time (its
+        // counters), and the active trips by pickup (a small partial index: only OPEN and ASSIGNED
+        // jobs), so that neither scans the whole history of jobs.
+        Migration(
+            7, "ops_snapshot_indexes",
+            """
+            CREATE INDEX jobs_create_time ON platform.jobs (create_time);
+            CREATE INDEX jobs_active_pickup ON platform.jobs (pickup_latitude, pickup_longitude)
+                WHERE state IN ('OPEN', 'ASSIGNED');
+            """),
     ]
 }

@@ -115,6 +115,16 @@ struct MatchingStore: Sendable {
         return try await rows.decode(OfferRecord.Row.self).collect().map(OfferRecord.init)
     }
 
+    /// Every offer made for a trip, oldest first, at most `limit` (the trip's timeline).
+    func offers(trip: UUID, limit: Int, logger: Logger, on client: PostgresClient) async throws -> [OfferRecord] {
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: OfferRecord.columns) FROM platform.offers o JOIN platform.jobs j USING (trip_id)
+            WHERE o.trip_id = \(trip) ORDER BY o.create_time, o.id LIMIT \(limit)
+            """, logger: logger)
+        return try await rows.decode(OfferRecord.Row.self).collect().map(OfferRecord.init)
+    }
+
     /// Inserts an OPEN offer unless the driver holds one already (the partial unique index decides,
     /// also against another instance); counts it on the driver. Returns whether it was made.
     func insertOffer(_ offer: OfferRecord, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
