@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdWebSocket
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// The ops console's live view: `GET /v1/ops/stream` upgraded to a WebSocket, for admins.
@@ -13,7 +14,8 @@ import Synchronization
 /// often. Every interval the server sends one ``OpsSnapshot`` as a JSON text message; the client
 /// sends nothing. The server closes with 4401 for a missing, invalid or expired token (reconnect
 /// with a fresh one), 4403 for a caller who is not an admin, 4400 for bad parameters (the close
-/// reason says which), 1011 when a snapshot could not be read (reconnect after a pause).
+/// reason says which), 1011 when a snapshot could not be read and 1001 when the server stops
+/// (reconnect after a pause).
 struct OpsStream: WebSocketEndpoint {
     let path = "/v1/ops/stream"
     let tokens: TokenService
@@ -26,7 +28,7 @@ struct OpsStream: WebSocketEndpoint {
     static let snapshotTimeout: Duration = .seconds(10)
 
     enum Ending: Sendable {
-        case expired, clientLeft, snapshotFailed
+        case expired, clientLeft, snapshotFailed, serverStopping
     }
 
     /// What a connection watches.
@@ -115,6 +117,12 @@ struct OpsStream: WebSocketEndpoint {
                     for try await _ in inbound {}
                     return .clientLeft
                 }
+                group.addTask {
+                    // A stopping server ends the stream at once (the console reconnects, to another
+                    // instance), instead of waiting for the client to answer a close it may never answer.
+                    try await gracefulShutdown()
+                    return .serverStopping
+                }
                 defer { group.cancelAll() }
                 return try await group.next() ?? .clientLeft
             }
@@ -125,6 +133,9 @@ struct OpsStream: WebSocketEndpoint {
             case .snapshotFailed:
                 log("closed: snapshot failed", code: 1011, user: principal)
                 try await outbound.close(.unexpectedServerError, reason: "the snapshot could not be read; reconnect")
+            case .serverStopping:
+                log("closed: server stopping", code: 1001, user: principal)
+                try await outbound.close(.goingAway, reason: "the server is stopping; reconnect")
             case .clientLeft:
                 log("closed by the client", code: 1000, user: principal)
             }

@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdWebSocket
 import Logging
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 
 /// The live channel: `GET /v1/stream` upgraded to a WebSocket.
 ///
@@ -19,7 +20,7 @@ struct LiveChannel: WebSocketEndpoint {
     let heartbeat: Duration
 
     enum Ending: Sendable {
-        case expired, tooSlow, clientLeft, streamFailed
+        case expired, tooSlow, clientLeft, streamFailed, serverStopping
     }
 
     func upgrade(_ request: HTTPRequest, logger: Logger) async -> ShouldUpgradeResult<
@@ -86,6 +87,12 @@ struct LiveChannel: WebSocketEndpoint {
                     for try await _ in inbound {}
                     return .clientLeft
                 }
+                group.addTask {
+                    // A stopping server ends the connection at once (the app reconnects with `after`,
+                    // to another instance) rather than waiting for a client that may never leave.
+                    try await gracefulShutdown()
+                    return .serverStopping
+                }
                 defer { group.cancelAll() }
                 return try await group.next() ?? .clientLeft
             }
@@ -99,6 +106,9 @@ struct LiveChannel: WebSocketEndpoint {
             case .streamFailed:
                 log("closed: stream failed", code: 1011, user: principal)
                 try await outbound.close(.unexpectedServerError, reason: "the stream stopped; reconnect")
+            case .serverStopping:
+                log("closed: server stopping", code: 1001, user: principal)
+                try await outbound.close(.goingAway, reason: "the server is stopping; reconnect with after=<last seq>")
             case .clientLeft:
                 log("closed by the client", code: 1000, user: principal)
             }

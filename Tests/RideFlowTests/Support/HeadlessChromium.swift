@@ -69,12 +69,25 @@ final class HeadlessChromium: Sendable {
         self.process = process
     }
 
-    /// Stops the browser (and with it its renderer and GPU processes) and removes its profile.
+    /// Stops the browser and its renderer, GPU and network processes, and removes its profile.
     func stop() async {
         if process.isRunning { process.terminate() }
         for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        // The helpers outlive the browser for a moment, and the page's WebSocket with them: wait for
+        // them (found by this run's profile directory) so that the server can stop without it.
+        for _ in 0..<50 where !helpers().isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
+        for pid in helpers() { kill(pid, SIGKILL) }
         try? FileManager.default.removeItem(at: profile)
+    }
+
+    /// The processes of this browser still running (their command line names its profile directory).
+    private func helpers() -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: commandLine, as: UTF8.self).contains(profile.path)
+        }
     }
 
     /// The lines of Chromium's log that report a console message or an uncaught exception of a page
