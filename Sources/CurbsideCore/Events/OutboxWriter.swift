@@ -26,25 +26,7 @@ public struct OutboxWriter: Sendable {
 
     /// Appends an envelope (the typed `append` is the usual entry point).
     public func append(_ envelope: EventEnvelope, on connection: PostgresConnection, logger: Logger) async throws {
-        let payload = String(decoding: envelope.payload.data, as: UTF8.self)
-        let rows = try await connection.query(
-            """
-            INSERT INTO platform.outbox (id, aggregatetype, aggregateid, type, payload, occurred_at, trace_id, schema_version)
-            VALUES (\(envelope.id), \(envelope.aggregateType), \(envelope.aggregateID), \(envelope.type), \(payload)::jsonb,
-                    \(envelope.occurTime.postgres), \(envelope.traceID), \(envelope.schemaVersion))
-            RETURNING seq
-            """, logger: logger)
-        var seq: Int64 = 0
-        for try await value in rows.decode(Int64.self) { seq = value }
-        let subscribers = routing.subscribers(of: envelope.type)
-        guard !subscribers.isEmpty else { return }
-        let aggregateKey = envelope.aggregateType + "/" + envelope.aggregateID
-        try await connection.query(
-            """
-            INSERT INTO platform.outbox_deliveries (subscriber, event_id, aggregate_key, seq)
-            SELECT subscriber, \(envelope.id), \(aggregateKey), \(seq) FROM unnest(\(subscribers)::text[]) AS subscriber
-            """, logger: logger)
-        try await connection.query("SELECT pg_notify(\(OutboxRelay.channel), '')", logger: logger)
+        try await append(contentsOf: [envelope], on: connection, logger: logger)
     }
 
     /// Appends many envelopes and their deliveries in three statements whatever their number (a

@@ -3,8 +3,6 @@ import Foundation
 import HTTPTypes
 import HummingbirdWebSocket
 import Logging
-import ServiceLifecycle
-import Synchronization
 
 /// The ops console's live view: `GET /v1/ops/stream` upgraded to a WebSocket, for admins.
 ///
@@ -27,9 +25,9 @@ struct OpsStream: WebSocketEndpoint {
     /// A snapshot slower than this fails the connection rather than piling up behind the database.
     static let snapshotTimeout: Duration = .seconds(10)
 
-    enum Ending: Sendable {
-        case expired, clientLeft, snapshotFailed, serverStopping
-    }
+    static let snapshotFailed = WebSocketEnding(
+        "closed: snapshot failed", code: 1011, reason: "the snapshot could not be read; reconnect")
+    static let notAnAdmin = WebSocketEnding("refused: not an admin", code: 4403, reason: "the ops stream is for admins")
 
     /// What a connection watches.
     struct Parameters: Sendable, Equatable {
@@ -40,105 +38,60 @@ struct OpsStream: WebSocketEndpoint {
     func upgrade(_ request: HTTPRequest, logger: Logger) async -> ShouldUpgradeResult<
         WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
     > {
-        let query = Self.query(request.path ?? "")
-        let header = request.headerFields[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
-        let caller = try? await tokens.verifyWithExpiry(bearerToken: header ?? query["access_token"] ?? "")
+        let query = request.queryParameters
+        let caller = try? await tokens.verifyWithExpiry(bearerToken: request.webSocketAccessToken(query: query))
         let parameters = Self.parameters(query)
         let snapshots = snapshots
         let clock = clock
         return .upgrade([:]) { inbound, outbound, _ in
-            let opened = ContinuousClock.now
-            let sent = SentMessages()
-            // One access-log line per connection when it ends, as the HTTP access log has one per request.
-            func log(_ ending: String, code: Int, user: Principal?) {
-                var metadata: Logger.Metadata = [
-                    "event.kind": "event", "event.category": "web", "url.path": "/v1/ops/stream",
-                    "event.duration": "\((ContinuousClock.now - opened).inNanoseconds)", "websocket.close_code": "\(code)",
-                    "websocket.messages_sent": "\(sent.count.load(ordering: .relaxed))",
-                ]
-                if let user {
-                    metadata["user.id"] = "\(user.userID.uuidString.lowercased())"
-                    metadata["user.roles"] = "\(user.role.rawValue)"
-                }
-                logger.info("WebSocket /v1/ops/stream \(ending)", metadata: metadata)
-            }
+            let session = WebSocketSession(path: path, logger: logger)
             guard let (principal, expiry) = caller else {
-                log("refused: no valid token", code: 4401, user: nil)
-                try await outbound.close(.unknown(4401), reason: "a valid access token is required")
-                return
+                return try await session.end(.noValidToken, outbound: outbound, user: nil)
             }
             guard principal.role == .admin else {
-                log("refused: not an admin", code: 4403, user: principal)
-                try await outbound.close(.unknown(4403), reason: "the ops stream is for admins")
-                return
+                return try await session.end(Self.notAnAdmin, outbound: outbound, user: principal)
             }
             let watched: Parameters
             switch parameters {
             case .success(let value): watched = value
             case .failure(let refusal):
-                log("refused: bad parameters", code: 4400, user: principal)
-                try await outbound.close(.unknown(4400), reason: refusal.message)
-                return
+                return try await session.end(
+                    .badRequest("bad parameters", reason: refusal.message), outbound: outbound, user: principal)
             }
-            let ending = try await withThrowingTaskGroup(of: Ending.self) { group in
-                group.addTask {
-                    let ticks = ContinuousClock()
-                    var next = ticks.now
-                    while true {
-                        let snapshot: String
-                        do {
-                            snapshot = try await withTimeout(Self.snapshotTimeout) {
-                                try await snapshots.snapshot(of: watched.box, now: clock.now(), logger: logger).encoded()
+            // The console reconnects after a pause, to another instance.
+            let stopping = WebSocketEnding.serverStopping(reason: "the server is stopping; reconnect")
+            let ending = try await session.run(
+                expiry: expiry, inbound: inbound, serverStopping: stopping,
+                work: [
+                    {
+                        let ticks = ContinuousClock()
+                        var next = ticks.now
+                        while true {
+                            let snapshot: String
+                            do {
+                                snapshot = try await withTimeout(Self.snapshotTimeout) {
+                                    try await snapshots.snapshot(of: watched.box, now: clock.now(), logger: logger).encoded()
+                                }
+                            } catch {
+                                // The connection ended while the snapshot was being read: not a failure.
+                                if Task.isCancelled { throw CancellationError() }
+                                logger.warning(
+                                    "ops snapshot failed", metadata: ["error.message": "\(String(reflecting: error))", "url.path": "/v1/ops/stream"])
+                                return Self.snapshotFailed
                             }
-                        } catch {
-                            // The connection ended while the snapshot was being read: not a failure.
-                            if Task.isCancelled { throw CancellationError() }
-                            logger.warning(
-                                "ops snapshot failed", metadata: ["error.message": "\(String(reflecting: error))", "url.path": "/v1/ops/stream"])
-                            return .snapshotFailed
+                            do {
+                                try await outbound.writeTextMessage(snapshot)
+                            } catch {
+                                return .clientLeft
+                            }
+                            session.messageSent()
+                            // Ticks keep their rhythm; after a snapshot slower than the interval the next follows at once.
+                            next = max(next.advanced(by: watched.interval), ticks.now)
+                            try await Task.sleep(until: next, clock: ticks)
                         }
-                        do {
-                            try await outbound.writeTextMessage(snapshot)
-                        } catch {
-                            return .clientLeft
-                        }
-                        sent.count.add(1, ordering: .relaxed)
-                        // Ticks keep their rhythm; after a snapshot slower than the interval the next follows at once.
-                        next = max(next.advanced(by: watched.interval), ticks.now)
-                        try await Task.sleep(until: next, clock: ticks)
                     }
-                }
-                group.addTask {
-                    let wait = expiry.timeIntervalSinceNow
-                    if wait > 0 { try await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
-                    return .expired
-                }
-                group.addTask {
-                    for try await _ in inbound {}
-                    return .clientLeft
-                }
-                group.addTask {
-                    // A stopping server ends the stream at once (the console reconnects, to another
-                    // instance), instead of waiting for the client to answer a close it may never answer.
-                    try await gracefulShutdown()
-                    return .serverStopping
-                }
-                defer { group.cancelAll() }
-                return try await group.next() ?? .clientLeft
-            }
-            switch ending {
-            case .expired:
-                log("closed: token expired", code: 4401, user: principal)
-                try await outbound.close(.unknown(4401), reason: "the access token expired; reconnect with a new one")
-            case .snapshotFailed:
-                log("closed: snapshot failed", code: 1011, user: principal)
-                try await outbound.close(.unexpectedServerError, reason: "the snapshot could not be read; reconnect")
-            case .serverStopping:
-                log("closed: server stopping", code: 1001, user: principal)
-                try await outbound.close(.goingAway, reason: "the server is stopping; reconnect")
-            case .clientLeft:
-                log("closed by the client", code: 1000, user: principal)
-            }
+                ])
+            try await session.end(ending, outbound: outbound, user: principal)
         }
     }
 
@@ -164,21 +117,4 @@ struct OpsStream: WebSocketEndpoint {
         }
         return .success(Parameters(box: box, interval: .milliseconds(milliseconds)))
     }
-
-    /// The query parameters of a request path, percent-decoded.
-    static func query(_ path: String) -> [String: String] {
-        guard let start = path.firstIndex(of: "?") else { return [:] }
-        var values: [String: String] = [:]
-        for pair in path[path.index(after: start)...].split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard let key = parts.first?.removingPercentEncoding else { continue }
-            values[key] = parts.count > 1 ? String(parts[1]).removingPercentEncoding : ""
-        }
-        return values
-    }
-}
-
-/// Messages a connection has sent, for its log line.
-private final class SentMessages: Sendable {
-    let count = Atomic<Int>(0)
 }
