@@ -8,6 +8,11 @@ import NIOCore
 /// A call never throws: a non-2xx answer is a value the caller looks at (and is counted by status,
 /// operation and reason), and a call that got no answer has status 0 (counted as a transport
 /// error). A simulated person reacts to both as an app would, and the run goes on.
+///
+/// Like a real app, a call that got no answer or a 502, 503 or 504 (a server restarting, a load
+/// balancer without a healthy instance) is sent again, unchanged, after a growing pause: every
+/// mutating call carries its `requestId` or is a state transition the server refuses twice, so a
+/// retry never does anything twice. Each attempt is counted; the retries also as `retries`.
 public struct APIClient: Sendable {
     /// HTTP methods the APIs use.
     public enum Method: String, Sendable {
@@ -20,13 +25,22 @@ public struct APIClient: Sendable {
     private let baseURL: String
     private let stats: SimulationStats
     private let timeout: TimeAmount
+    private let retries: Int
 
-    /// A client of the API at `baseURL` (e.g. `http://127.0.0.1:8080`) over `http`.
-    public init(http: HTTPClient, baseURL: String, stats: SimulationStats, timeout: TimeAmount = .seconds(30)) {
+    /// The pause before retry `n` (from 1): 0.5 s doubling to at most 8 s, so the default 8 retries
+    /// ride out about 40 s of outage (a service restarting, a database failing over).
+    static func pause(beforeRetry n: Int) -> Duration {
+        .milliseconds(min(500 << min(n - 1, 4), 8_000))
+    }
+
+    /// A client of the API at `baseURL` (e.g. `http://127.0.0.1:8080`) over `http`; `retries` is how
+    /// many times a call without an answer, or answered 502, 503 or 504, is sent again.
+    public init(http: HTTPClient, baseURL: String, stats: SimulationStats, timeout: TimeAmount = .seconds(30), retries: Int = 8) {
         self.http = http
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.stats = stats
         self.timeout = timeout
+        self.retries = retries
     }
 
     /// The WebSocket URL of a path on the same server (`ws://` for `http://`, `wss://` for `https://`).
@@ -45,6 +59,18 @@ public struct APIClient: Sendable {
 
     /// Calls `method path` with `token` as the bearer and an optional raw JSON body.
     public func send(_ operation: String, _ method: Method, _ path: String, token: String?, json: Data? = nil) async -> APIResponse {
+        var reply = await attempt(operation, method, path, token: token, json: json)
+        var retry = 0
+        while [0, 502, 503, 504].contains(reply.status), retry < retries, !Task.isCancelled {
+            retry += 1
+            stats.update { $0.retries += 1 }
+            do { try await Task.sleep(for: Self.pause(beforeRetry: retry)) } catch { break }
+            reply = await attempt(operation, method, path, token: token, json: json)
+        }
+        return reply
+    }
+
+    private func attempt(_ operation: String, _ method: Method, _ path: String, token: String?, json: Data?) async -> APIResponse {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .init(rawValue: method.rawValue)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }

@@ -18,6 +18,7 @@ public enum ProgressLine {
             if snapshot.errorCount > 0 { line += "  errors \(snapshot.errorCount)" }
             if snapshot.serverErrors > 0 { line += "  5xx \(snapshot.serverErrors)!" }
             if snapshot.transportErrors > 0 { line += "  no answer \(snapshot.transportErrors)" }
+            if snapshot.retries > 0 { line += "  retried \(snapshot.retries)" }
             return line
         }
     }

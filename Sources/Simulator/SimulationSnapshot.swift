@@ -64,6 +64,8 @@ public struct SimulationSnapshot: Sendable {
     public var serverErrorSamples: [String] = []
     /// Calls that got no HTTP answer at all (connection refused or reset, timeout).
     public var transportErrors = 0
+    /// Calls sent again after no answer or a 502, 503 or 504.
+    public var retries = 0
     public var transportErrorSamples: [String] = []
 
     public var liveConnects = 0

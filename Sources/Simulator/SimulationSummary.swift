@@ -55,6 +55,8 @@ public struct SimulationSummary: Sendable, Codable {
     public var serverErrorSamples: [String]
     /// Calls without an answer (refused or reset connections, timeouts).
     public var transportErrors: Int
+    /// Calls sent again after no answer or a 502, 503 or 504.
+    public var retries: Int
     public var transportErrorSamples: [String]
 
     public var liveConnects: Int
@@ -98,6 +100,7 @@ public struct SimulationSummary: Sendable, Codable {
         serverErrors = snapshot.serverErrors
         serverErrorSamples = snapshot.serverErrorSamples
         transportErrors = snapshot.transportErrors
+        retries = snapshot.retries
         transportErrorSamples = snapshot.transportErrorSamples
         liveConnects = snapshot.liveConnects
         liveDisconnects = snapshot.liveDisconnects

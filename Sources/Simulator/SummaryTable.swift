@@ -44,6 +44,9 @@ public enum SummaryTable {
             text += "\n!!! \(summary.transportErrors) calls got no answer. First ones:\n"
             text += summary.transportErrorSamples.map { "    \($0)\n" }.joined()
         }
+        if summary.retries > 0 {
+            text += "\n\(summary.retries) calls were sent again after no answer or a 502, 503 or 504.\n"
+        }
         return text
     }
 
