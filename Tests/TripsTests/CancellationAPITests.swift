@@ -3,6 +3,7 @@ import CurbsideTesting
 import Foundation
 import IntegrationEvents
 import PaymentsClient
+import Synchronization
 import Testing
 
 @testable import Trips
@@ -89,6 +90,24 @@ import Testing
         }
     }
 
+    @Test func unreachablePaymentsIs503AndTheSameRequestAgainGoesThrough() async throws {
+        let payments = UnreachableThenApprovingAuthorizer(failures: 1)
+        try await TripsTestPlatform.withAPI(payments: payments) { context in
+            let city = try await context.makeCity()
+            let passenger = try await context.api.token(.passenger, userID: UUID())
+            let token = try await context.quoteToken(city, passenger: passenger)
+            let path = "/v1/trips?requestId=\(UUID().uuidString.lowercased())"
+            let first = try await context.api.call(.post, path, token: passenger, json: #"{"quoteToken":"\#(token)"}"#)
+            #expect(first.status == 503 && first.errorReason == "PAYMENT_UNAVAILABLE", "\(first.text)")
+            // The retry the 503 asks for: the same request, which now goes through, as one trip.
+            let second = try await context.api.call(.post, path, token: passenger, json: #"{"quoteToken":"\#(token)"}"#)
+            #expect(second.status == 200 && second.string("state") == "DISPATCHING", "\(second.text)")
+            let list = try await context.api.call(.get, "/v1/trips", token: passenger)
+            #expect((list["trips"] as? [[String: Any]])?.count == 1)
+            #expect(payments.calls.withLock { $0 } == 2)
+        }
+    }
+
     @Test func aDeclinedPaymentCancelsTheTripAndFailsTheRequest() async throws {
         try await TripsTestPlatform.withAPI(payments: DecliningAuthorizer()) { context in
             let city = try await context.makeCity()
@@ -107,6 +126,24 @@ import Testing
             let second = try await context.api.call(.post, "/v1/trips", token: passenger, json: #"{"quoteToken":"\#(retry)"}"#)
             #expect(second.errorReason == "PAYMENT_DECLINED")
         }
+    }
+}
+
+/// Payments that does not answer the first `failures` calls (a restart, a network cut), then approves.
+final class UnreachableThenApprovingAuthorizer: PaymentAuthorizer {
+    let failuresLeft: Mutex<Int>
+    let calls = Mutex(0)
+
+    init(failures: Int) { failuresLeft = Mutex(failures) }
+
+    func authorize(_ request: PaymentAuthorizationRequest) async throws -> PaymentAuthorization {
+        calls.withLock { $0 += 1 }
+        let fail = failuresLeft.withLock { left in
+            defer { left -= 1 }
+            return left > 0
+        }
+        if fail { throw URLError(.cannotConnectToHost) }
+        return .approved
     }
 }
 

@@ -24,7 +24,7 @@ public enum ErrorMapper {
             return .invalidArgument(DecodingErrorDescription.describe(error), reason: "MALFORMED_REQUEST")
         case is DatabaseTimeout:
             return .unavailable("the database did not answer in time")
-        case let error as PSQLError where error.serverInfo == nil:
+        case let error as PSQLError where isUnavailability(error):
             logger.error("database unreachable", metadata: ["error.message": "\(String(reflecting: error))"])
             return .unavailable("the database is not reachable")
         case is CancellationError:
@@ -50,8 +50,22 @@ public enum ErrorMapper {
         return AIPError(.unavailable, reason: "DEPENDENCY_UNAVAILABLE", message: "a service this request needs did not answer; retry")
     }
 
+    /// Whether a database error means "not now" rather than a bug: no connection (a restart, a
+    /// failover, a network cut), or the server refusing for a while (SQLSTATE class 08 connection
+    /// exception, 53 insufficient resources, 57 operator intervention such as an admin shutdown).
+    static func isUnavailability(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return true }
+        return ["08", "53", "57"].contains(String(state.prefix(2)))
+    }
+
     private static func fromOpenAPI(_ error: ServerError, logger: Logger) -> AIPError {
         if let aip = error.underlyingError as? AIPError { return aip }
+        // A handler's own failure arrives wrapped: the database and cancellation cases are the
+        // same as outside the generated code.
+        switch error.underlyingError {
+        case is PSQLError, is DatabaseTimeout, is CancellationError: return aipError(for: error.underlyingError, logger: logger)
+        default: break
+        }
         if let client = error.underlyingError as? ClientError { return fromDependency(client, logger: logger) }
         if let decoding = error.underlyingError as? DecodingError {
             return .invalidArgument(DecodingErrorDescription.describe(decoding), reason: "MALFORMED_REQUEST")

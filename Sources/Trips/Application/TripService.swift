@@ -66,10 +66,15 @@ public struct TripService: Sendable {
         do {
             authorization = try await payments.authorize(request)
         } catch {
+            // Payments did not answer (or not in time). The trip stays REQUESTED, so the 503 means what
+            // it says: the same request again (same requestId) asks payments again, which keys the
+            // authorization by trip and never holds twice. A request nobody retries is cancelled by
+            // maintenance after `abandonedRequestAge`.
             logger.error(
                 "payment authorization failed", metadata: ["trip": "\(trip.name)", "error.message": "\(String(reflecting: error))"])
-            _ = try await systemCancel(trip.id, reason: "PAYMENT_UNAVAILABLE", passenger: trip.passengerID, logger: logger)
-            throw AIPError.unavailable("payment could not be authorized; try again")
+            throw AIPError(
+                .unavailable, reason: "PAYMENT_UNAVAILABLE", message: "payment could not be authorized now; retry the same request",
+                retryAfterSeconds: 1)
         }
         switch authorization {
         case .approved:
