@@ -60,9 +60,13 @@ public struct AnalyticsExporter: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    _ = try await runOnce()
+                    // A pass longer than its lease is pointless (another exporter takes the files
+                    // over) and one that never returns must not stop the export or the shutdown.
+                    _ = try await abandon(after: configuration.lease) { try await runOnce() }
                 } catch is ExporterCrash {
                     return
+                } catch let error as WorkAbandoned {
+                    logger.error("analytics export pass abandoned", metadata: ["error.message": "\(error)"])
                 } catch {
                     // Shutdown interrupting a pass is not a failure worth waking anyone for.
                     if Task.isCancelled { return }

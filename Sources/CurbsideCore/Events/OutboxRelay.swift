@@ -3,6 +3,7 @@ import IntegrationEvents
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// Delivers a service's outbox to its subscribers: at least once, in order per aggregate, with any
 /// number of relays running against the same database.
@@ -62,6 +63,8 @@ public struct OutboxRelay: Service {
     let logger: Logger
     let crashPoints: CrashPoints
     let notifications: OutboxNotifications?
+    /// What the relay is doing, named in the log when a pass is abandoned.
+    let step = RelayStep()
 
     public init(
         store: DeliveryStore, transport: any EventTransport, configuration: Configuration, logger: Logger,
@@ -84,14 +87,26 @@ public struct OutboxRelay: Service {
             var lastReport = ContinuousClock.now - .seconds(3600)
             while !Task.isCancelled {
                 if ContinuousClock.now - lastReport > .seconds(5) {
-                    await reportBacklog()
+                    step.set("reporting the backlog")
+                    _ = try? await abandon(after: .seconds(10)) { await reportBacklog() }
                     lastReport = .now
                 }
                 let sent: Int
                 do {
-                    sent = try await runOnce()
+                    // A pass longer than its lease is pointless (its deliveries go to another relay)
+                    // and one that never returns must not stop delivery or the shutdown.
+                    sent = try await abandon(after: configuration.lease) { try await runOnce() }
                 } catch is RelayCrash {
                     return
+                } catch let error as WorkAbandoned {
+                    let (what, since) = step.current
+                    logger.error(
+                        "outbox relay pass abandoned; its deliveries are retried when their lease expires",
+                        metadata: [
+                            "error.message": "\(error)", "relay.step": "\(what)",
+                            "relay.step_seconds": "\((ContinuousClock.now - since).inSeconds)",
+                        ])
+                    sent = 0
                 } catch {
                     // Shutdown interrupting a pass is not a failure worth waking anyone for.
                     if Task.isCancelled { return }
@@ -100,6 +115,7 @@ public struct OutboxRelay: Service {
                 }
                 // A full batch means more is waiting: go again at once.
                 if sent < configuration.batchSize {
+                    step.set("waiting for new events")
                     if let notifications {
                         await notifications.wait(upTo: configuration.pollInterval)
                     } else {
@@ -124,6 +140,7 @@ public struct OutboxRelay: Service {
     /// One pass: claim, send, record. Returns how many deliveries were attempted.
     @discardableResult
     public func runOnce() async throws -> Int {
+        step.set("claiming deliveries")
         let claims = try await store.claim(
             subscribers: configuration.subscribers, owner: owner, lease: configuration.lease, limit: configuration.batchSize,
             logger: logger)
@@ -135,6 +152,7 @@ public struct OutboxRelay: Service {
                 chunks.append(Array(ofSubscriber[start..<min(start + configuration.deliveryBatchSize, ofSubscriber.count)]))
             }
         }
+        step.set("sending \(claims.count) deliveries to \(Set(claims.map(\.subscriber)).sorted().joined(separator: ", "))")
         let delivered = try await withThrowingTaskGroup(of: [DeliveryStore.Claim].self) { group in
             for chunk in chunks {
                 group.addTask { try await deliver(chunk) }
@@ -143,6 +161,7 @@ public struct OutboxRelay: Service {
         }
         if crashPoints.afterSend() { throw RelayCrash() }
         // One statement per subscriber records the whole batch's successes.
+        step.set("recording deliveries")
         for (subscriber, done) in Dictionary(grouping: delivered, by: \.subscriber) {
             try await store.markDelivered(subscriber: subscriber, eventIDs: done.map(\.envelope.id), owner: owner, logger: logger)
             Counter(label: "curbside_events_delivered_total", dimensions: [("publisher", configuration.publisher), ("subscriber", subscriber)])
@@ -192,6 +211,15 @@ public struct OutboxRelay: Service {
         let ceiling = min(configuration.baseBackoff * (1 << exponent), configuration.maxBackoff)
         return ceiling * Double.random(in: 0.5...1.0)
     }
+}
+
+/// The step a relay is in and since when.
+final class RelayStep: Sendable {
+    private let state = Mutex<(String, ContinuousClock.Instant)>(("starting", .now))
+
+    func set(_ what: String) { state.withLock { $0 = (what, .now) } }
+
+    var current: (String, ContinuousClock.Instant) { state.withLock { $0 } }
 }
 
 /// Thrown at a crash point: the relay stops where it is, as a killed process would.
