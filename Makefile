@@ -17,7 +17,7 @@ SWIFT ?= swift
 CURBSIDE ?= .build/debug/curbside
 TEST_ARGS ?=
 
-.PHONY: help build run stop-db test clean-db format lint bench
+.PHONY: help build run stop-db test clean-db format lint bench chaos
 
 help: ## List the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z_-]+:.*## / { printf "  %-9s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -70,6 +70,9 @@ test: ## Lint, then run the tests against a throwaway primary + replicas (TEST_A
 	# Every service's API fuzzed by schemathesis as admin, passenger and driver (no 5xx, every
 	# response as documented), every OpenAPI document validated; reports in .build/test-artifacts.
 	scripts/api-fuzz.sh '$(CURBSIDE)'
+	# The fault-injection suite's short form (scripts/chaos.py; `make chaos` runs the full one):
+	# kill -9, database restarts, a paused service, two instances behind HAProxy; then invariants.
+	scripts/chaos.py '$(CURBSIDE)' --short
 
 clean-db: ## Stop and delete the local PostgreSQL in PG_DIR
 	@scripts/postgres.sh destroy '$(PG_DIR)'
@@ -79,6 +82,10 @@ format: ## Format the sources with swift-format (.swift-format)
 
 lint: ## Check formatting as `make test` does
 	@$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+chaos: ## The fault-injection suite: faults and scale-out under a simulated city, a 10-minute soak, invariants (scripts/chaos.py)
+	@$(SWIFT) build --product curbside
+	scripts/chaos.py '$(CURBSIDE)'
 
 BENCH_PG_DIR ?= .local/bench-postgres
 BENCH_PG_PORT ?= 54350

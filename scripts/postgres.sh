@@ -6,6 +6,8 @@
 #   scripts/postgres.sh env     DIR PORT [--replicas]   prints exports only
 #   scripts/postgres.sh stop    DIR                     stops whatever runs in DIR
 #   scripts/postgres.sh destroy DIR                     stop, then delete DIR
+#   scripts/postgres.sh ctl     DIR NAME ACTION         pg_ctl ACTION (stop, start, restart)
+#                                                       on one cluster of DIR (make chaos)
 #
 # Layout: DIR/primary on PORT, DIR/replica on PORT+1, DIR/delayed-replica on
 # PORT+2 (applies WAL 3 s late, so tests can observe replication lag). Each
@@ -48,6 +50,7 @@ usage: scripts/postgres.sh start   DIR PORT [--replicas]
        scripts/postgres.sh env     DIR PORT [--replicas]
        scripts/postgres.sh stop    DIR
        scripts/postgres.sh destroy DIR
+       scripts/postgres.sh ctl     DIR primary|replica|delayed-replica stop|start|restart
 EOF
     exit 2
 }
@@ -401,6 +404,23 @@ cmd_destroy() {
     log "removed $DIR_ABS"
 }
 
+# One cluster of DIR stopped (fast: sessions are cut, as in a failover), started or restarted;
+# the fault-injection suite uses it. Waits until the action is complete.
+cmd_ctl() {
+    (($# == 3)) || usage
+    local name=$2 action=$3
+    [[ $name == primary || $name == replica || $name == delayed-replica ]] || usage
+    [[ $action == stop || $action == start || $action == restart ]] || usage
+    set_paths "$1"
+    local root data=
+    for root in "$DIR_ABS" "$FALLBACK_ROOT"; do
+        if [[ -f $root/$name/PG_VERSION ]]; then data=$root/$name; fi
+    done
+    [[ -n $data ]] || die "no $name cluster in $DIR_ABS"
+    log "$action $name ($data)"
+    as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$(dirname "$data")/$name.log" -m fast -w -t 120 "$action" >&2
+}
+
 main() {
     (($# >= 1)) || usage
     local cmd=$1
@@ -410,6 +430,7 @@ main() {
     env) cmd_env "$@" ;;
     stop) cmd_stop "$@" ;;
     destroy) cmd_destroy "$@" ;;
+    ctl) cmd_ctl "$@" ;;
     *) usage ;;
     esac
 }
