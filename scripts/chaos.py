@@ -355,6 +355,12 @@ class Chaos:
             "requests", "completed", "cancelledByPassenger", "cancelledOtherwise", "cancelledAtEnd", "noDriverFound",
             "apiCalls", "serverErrors", "transportErrors", "retries", "errorsByStatus", "serverErrorSamples",
             "transportErrorSamples")}})
+        # During an outage the answer is 503 (retry), from HAProxy or from a service whose database is
+        # away; a 500 is a bug whatever the fault.
+        internal = summary["errorsByStatus"].get("500", 0)
+        self.check(f"{name}: no 500 answer, faults or not", internal == 0,
+                   f"{internal} of {summary['apiCalls']} calls; 5xx by status: "
+                   f"{ {k: v for k, v in summary['errorsByStatus'].items() if k.startswith('5')} }")
         log(f"{name}: {summary['apiCalls']} API calls, {summary['requests']} rides requested, {summary['completed']} completed, "
             f"{summary['serverErrors']} 5xx, {summary['transportErrors']} unanswered, {summary['retries']} retried")
         return summary
@@ -508,18 +514,7 @@ class Chaos:
             time.sleep(15)
         summary = self.finish_simulation("soak", process, output)
         (ARTIFACTS / "soak-samples.json").write_text(json.dumps(samples, indent=1))
-        # The first minutes warm caches and pools; growth is measured from there to the end.
-        warm = [s for s in samples if s["t"] >= min(120, seconds / 4)]
-        if len(warm) >= 4:
-            first, last = warm[0]["processes"], warm[-1]["processes"]
-            for name in sorted(first):
-                if name not in last:
-                    continue
-                rss_growth = last[name][0] - first[name][0]
-                fd_growth = last[name][1] - first[name][1]
-                self.check(f"soak: {name} memory flat", rss_growth <= max(32_768, first[name][0] * 0.25),
-                           f"RSS {first[name][0] // 1024} MB → {last[name][0] // 1024} MB")
-                self.check(f"soak: {name} file descriptors flat", fd_growth <= 20, f"{first[name][1]} → {last[name][1]}")
+        self.judge_soak(samples, seconds)
         halves = [samples[len(samples) // 2]["haproxy"], samples[-1]["haproxy"]] if len(samples) >= 4 else []
         if halves:
             first_5xx = sum(v[1] for v in samples[0]["haproxy"].values())
@@ -529,6 +524,28 @@ class Chaos:
                        last_5xx - middle_5xx <= middle_5xx - first_5xx, f"5xx: first half {middle_5xx - first_5xx}, second half {last_5xx - middle_5xx}")
         self.check("soak: no server error and no unanswered call", summary["serverErrors"] == 0 and summary["transportErrors"] == 0,
                    f"{summary['serverErrors']} 5xx, {summary['transportErrors']} unanswered of {summary['apiCalls']} calls")
+
+    def judge_soak(self, samples, seconds):
+        """Memory and descriptors flat: the median of the first three samples after warm-up (the
+        first two minutes fill caches and pools) against the median of the last three taken while
+        the city was still live (the wind-down's burst of calls is not the steady state)."""
+        live = [s for s in samples if min(120, seconds / 4) <= s["t"] < seconds]
+        if len(live) < 6:
+            return
+
+        def median(values):
+            return sorted(values)[len(values) // 2]
+
+        for name in sorted(live[0]["processes"]):
+            if not all(name in s["processes"] for s in live):
+                continue
+            early = [s["processes"][name] for s in live[:3]]
+            late = [s["processes"][name] for s in live[-3:]]
+            rss_before, rss_after = median([r for r, _ in early]), median([r for r, _ in late])
+            fds_before, fds_after = median([f for _, f in early]), median([f for _, f in late])
+            self.check(f"soak: {name} memory flat", rss_after - rss_before <= max(32_768, rss_before * 0.25),
+                       f"RSS {rss_before // 1024} MB → {rss_after // 1024} MB")
+            self.check(f"soak: {name} file descriptors flat", fds_after - fds_before <= 20, f"{fds_before} → {fds_after}")
 
     # -- the run ------------------------------------------------------------------------------
 
