@@ -125,12 +125,14 @@ import Testing
         }
     }
 
-    @Test func anExpiredTokenIsUnauthenticated() async throws {
+    /// Issued an hour ago (expired after 15 minutes) or tomorrow (not yet valid).
+    @Test(arguments: [-3600.0, 86_400.0])
+    func aTokenOutsideItsValidityIsUnauthenticated(issuedSecondsFromNow: Double) async throws {
         try await TestPlatform.withAPI { api, _ in
             let account = try await api.signUp()
-            let past = Date().addingTimeInterval(-3600)
+            let issued = Date().addingTimeInterval(issuedSecondsFromNow)
             let token = try await api.platform.tokens.issueAccessToken(
-                for: .init(userID: UUID(uuidString: account.id)!, role: .passenger, sessionID: nil), now: past
+                for: .init(userID: UUID(uuidString: account.id)!, role: .passenger, sessionID: nil), now: issued
             ).token
             let reply = try await api.call(.get, "/v1/users/me", token: token)
             #expect(reply.status == 401)
