@@ -411,7 +411,6 @@ class Chaos:
     def check_invariants(self, phase, requested):
         log(f"checking invariants after {phase}")
         db = self.db
-        states = ",".join(f"'{s}'" for s in ACTIVE_TRIP_STATES)
         trips = {row[0]: row[1] for row in db.query("trips", "SELECT id, state FROM platform.trips")}
         self.check(f"{phase}: no ride request lost", len(trips) >= requested,
                    f"{len(trips)} trips stored, {requested} requests accepted by the API so far")
