@@ -25,4 +25,13 @@ public struct PostgresClientConfiguration: Sendable {
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(30))
         return configuration
     }
+
+    /// A single connection with the same login, TLS requirement and connect timeout.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database,
+            tls: settings.requireTLS ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable)
+        configuration.options.connectTimeout = .nanoseconds(settings.connectTimeout.inNanoseconds)
+        return configuration
+    }
 }

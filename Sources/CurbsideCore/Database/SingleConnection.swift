@@ -16,6 +16,22 @@ public enum SingleConnection {
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: .disable)
         configuration.options.connectTimeout = .nanoseconds(connectTimeout.inNanoseconds)
+        return try await open(configuration, logger: logger, body)
+    }
+
+    /// Opens a direct connection described by a pool configuration (its TLS requirement included).
+    @discardableResult
+    public static func with<Result>(
+        _ configuration: PostgresClientConfiguration, logger: Logger,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await open(configuration.connectionConfiguration(), logger: logger, body)
+    }
+
+    private static func open<Result>(
+        _ configuration: PostgresConnection.Configuration, logger: Logger,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         do {
             let result = try await body(connection)
@@ -25,17 +41,5 @@ public enum SingleConnection {
             try? await connection.close()
             throw error
         }
-    }
-
-    /// Opens a direct connection described by a pool configuration.
-    @discardableResult
-    public static func with<Result>(
-        _ configuration: PostgresClientConfiguration, logger: Logger,
-        _ body: (PostgresConnection) async throws -> Result
-    ) async throws -> Result {
-        try await with(
-            host: configuration.host, port: configuration.port, username: configuration.username,
-            password: configuration.password, database: configuration.database,
-            connectTimeout: configuration.settings.connectTimeout, logger: logger, body)
     }
 }

@@ -20,22 +20,9 @@ public final class OutboxNotifications: Service, Sendable {
     }
 
     public func run() async throws {
+        let listener = PostgresListener(configuration: connection, channel: OutboxRelay.channel, logger: logger)
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await SingleConnection.with(self.connection, logger: self.logger) { connection in
-                        try await connection.listen(on: OutboxRelay.channel) { notifications in
-                            self.wakeAll()
-                            for try await _ in notifications { self.wakeAll() }
-                        }
-                    }
-                } catch {
-                    if !Task.isCancelled {
-                        self.logger.debug("outbox listener reconnecting", metadata: ["error.message": "\(String(reflecting: error))"])
-                    }
-                }
-                try? await Task.sleep(for: .seconds(1))
-            }
+            await listener.run(listening: { self.wakeAll() }, stopped: {}, notification: { _ in self.wakeAll() })
         }
         wakeAll()
     }

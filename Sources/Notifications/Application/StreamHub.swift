@@ -57,25 +57,16 @@ public final class StreamHub: Service, Sendable {
     /// Listens for commits until shutdown, reconnecting when the connection drops (streams poll
     /// meanwhile, so a lost announcement costs latency, never a message).
     public func run() async throws {
+        let listener = PostgresListener(configuration: self.listener, channel: Self.channel, logger: logger)
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await SingleConnection.with(self.listener, logger: self.logger) { connection in
-                        try await connection.listen(on: Self.channel) { announcements in
-                            // Listening again: whatever was committed while nobody listened was not heard.
-                            self.listening.withLockedValue { $0 = true }
-                            self.everySubscriber { $0.readTable() }
-                            for try await announcement in announcements { self.deliver(announcement.payload) }
-                        }
-                    }
-                } catch {
-                    if !Task.isCancelled {
-                        self.logger.debug("stream listener reconnecting", metadata: ["error.message": "\(String(reflecting: error))"])
-                    }
-                }
-                self.listening.withLockedValue { $0 = false }
-                try? await Task.sleep(for: .seconds(1))
-            }
+            await listener.run(
+                listening: {
+                    // Listening again: whatever was committed while nobody listened was not heard.
+                    self.listening.withLockedValue { $0 = true }
+                    self.everySubscriber { $0.readTable() }
+                },
+                stopped: { self.listening.withLockedValue { $0 = false } },
+                notification: { self.deliver($0) })
         }
     }
 
