@@ -27,4 +27,34 @@ import Testing
         #expect(schemas?["EventEnvelope"] != nil)
         #expect(schemas?["Thing"] != nil)
     }
+
+    static func document(roles: String, owner: String?) -> String {
+        """
+        openapi: "3.1.0"
+        info: { title: t, version: "1" }
+        paths:
+          /v1/users/{user}/things:
+            get:
+              operationId: listThings
+              x-curbside-roles: \(roles)
+        \(owner.map { "      x-curbside-owner: \($0)\n" } ?? "")      responses: { "200": { description: ok } }
+        """
+    }
+
+    @Test func ownershipIsDeclaredForEveryRoleItBindsOrTheDocumentIsRefused() throws {
+        let path = "/v1/users/{user}/things"
+        let single = try OpenAPIDocument(yaml: Self.document(roles: "[passenger, driver, admin]", owner: #""{user}""#))
+        #expect(single.operations.first { $0.path == path }?.owners == [.passenger: .pathParameter("user"), .driver: .pathParameter("user")])
+        let perRole = try OpenAPIDocument(yaml: Self.document(roles: "[passenger, driver]", owner: #"{ passenger: "{user}", driver: none }"#))
+        #expect(perRole.operations.first { $0.path == path }?.owners == [.passenger: .pathParameter("user"), .driver: .shared])
+        #expect(try OpenAPIDocument(yaml: Self.document(roles: "[admin]", owner: nil)).operations.first?.owners == [:])
+        for (roles, owner) in [
+            ("[passenger]", nil), ("[passenger]", #""{trip}""#), ("[passenger]", "everyone"),
+            ("[passenger, driver]", #"{ passenger: none }"#),
+        ] {
+            #expect(throws: OpenAPIDocumentError.self, "\(roles) \(owner ?? "-")") {
+                try OpenAPIDocument(yaml: Self.document(roles: roles, owner: owner))
+            }
+        }
+    }
 }
