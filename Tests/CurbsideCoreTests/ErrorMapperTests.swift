@@ -26,6 +26,13 @@ import Testing
         #expect(ErrorMapper.aipError(for: Self.wrapped(CancellationError()), logger: Self.logger).code == .unavailable)
     }
 
+    @Test func aMissingValueWithoutAPathIsNotBlamedOnTheBody() {
+        let missingParameter = DecodingError.valueNotFound(String.self, .init(codingPath: [], debugDescription: "Value not found."))
+        let error = ErrorMapper.aipError(for: Self.wrapped(missingParameter), logger: Self.logger)
+        #expect(error.code == .invalidArgument)
+        #expect(error.message == "a required query parameter or the request body is missing")
+    }
+
     @Test func anUnknownHandlerFailureIsStillInternal() {
         struct Surprise: Error {}
         #expect(ErrorMapper.aipError(for: Self.wrapped(Surprise()), logger: Self.logger).code == .internal)

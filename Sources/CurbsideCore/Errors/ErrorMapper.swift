@@ -126,6 +126,9 @@ enum DecodingErrorDescription {
         case .typeMismatch(_, let context):
             return "\(path(context)): wrong type of value"
         case .valueNotFound(_, let context):
+            // No path: the value as a whole is missing, a required query parameter's or the body's
+            // (the query parameters' decoder reports neither the parameter nor where it was).
+            if context.codingPath.isEmpty { return "a required query parameter or the request body is missing" }
             return "\(path(context)): a value is required"
         case .keyNotFound(let key, let context):
             let prefix = context.codingPath.isEmpty ? "" : path(context) + "."
