@@ -3,7 +3,7 @@ import Testing
 
 @testable import CurbsideCore
 
-/// `abandon(after:)` returns a stuck operation's caller on time, and on cancellation at once.
+/// `abandon(after:)` and `withTimeout` return a stuck operation's caller on time, and on cancellation at once.
 @Suite struct AbandonAfterTests {
     /// Waits `seconds` whatever happens, as a call that ignores cancellation does.
     static func ignoringCancellation(seconds: Double) async {
@@ -32,5 +32,14 @@ import Testing
         caller.cancel()
         await #expect(throws: CancellationError.self) { try await caller.value }
         #expect(ContinuousClock.now - start < .seconds(2))
+    }
+
+    @Test func aTimeoutDoesNotWaitForAnOperationThatIgnoresIt() async throws {
+        let start = ContinuousClock.now
+        await #expect(throws: DatabaseTimeout.self) {
+            try await withTimeout(.milliseconds(200)) { await Self.ignoringCancellation(seconds: 3) }
+        }
+        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(try await withTimeout(.seconds(5)) { 7 } == 7)
     }
 }

@@ -12,8 +12,8 @@ public struct WorkAbandoned: Error, CustomStringConvertible {
 ///
 /// For a background loop's pass, so that one call that never returns (seen after PostgreSQL
 /// restarts: a query on a connection the server had closed) cannot stop the loop, or the
-/// process's shutdown, forever. The abandoned task is cancelled and left to finish on its own.
-/// Structured concurrency (``withTimeout(_:throwing:_:)``) would wait for it.
+/// process's shutdown, forever. The abandoned task is cancelled and left to finish on its own;
+/// structured concurrency (a task group racing a timer) would wait for it.
 public func abandon<T: Sendable>(after limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     let work = Task { try await operation() }
     // The outcome can come before the caller is waiting for it (a tiny limit, a cancelled caller):
