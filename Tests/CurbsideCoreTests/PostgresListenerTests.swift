@@ -7,7 +7,7 @@ import Testing
 @testable import CurbsideCore
 
 /// The listener against a real server whose backend is terminated or frozen (SIGSTOP) under it.
-@Suite(.serialized) struct PostgresListenerTests {
+@Suite struct PostgresListenerTests {
     let logger = TestSettings.logger
     let settings: PlatformSettings
     let channel = "listener_test"
