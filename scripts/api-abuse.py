@@ -8,6 +8,10 @@ Unicode escapes. Path parameters get the same treatment, list operations get abs
 and every operation with a body gets JSON nested 100,000 deep. Every answer must be below 500
 and, when it is an error, an AIP error (`{"error": {"code", "status", "message"}}`).
 
+Secrets never come back: every body field that holds one (a password, a token, a card number or
+CVC) gets a recognisable value, every operation gets a made-up bearer token, and no answer,
+error or not, may contain what was sent.
+
 Usage: scripts/api-abuse.py BASE_URL DOCUMENT.json... (tokens in CURBSIDE_ABUSE_TOKEN_ADMIN,
 _PASSENGER, _DRIVER). Run by scripts/api-fuzz.sh against the server it starts.
 """
@@ -15,7 +19,9 @@ _PASSENGER, _DRIVER). Run by scripts/api-fuzz.sh against the server it starts.
 import copy
 import json
 import os
+import re
 import sys
+import uuid
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,6 +33,12 @@ HOSTILE = {
     "unicode": "\ud83d\ude95 \u202e reversed \ufeff \udcff",
     "like": "%_%\\",
 }
+# Body fields that hold a secret (a device's FCM token is the user's own and comes back by design).
+SECRET_FIELD = re.compile(r"password|token|secret|cvc|^number$", re.IGNORECASE)
+NOT_SECRET = {"fcmToken", "pageToken", "nextPageToken"}
+# A Luhn-valid test card for card number fields; a recognisable marker for the rest.
+CARD_NUMBER = "4000056655665556"
+BEARER = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImxlYWtjaGVjayJ9.eyJzdWIiOiJsZWFrY2hlY2sifQ.bGVha2NoZWNrc2lnbmF0dXJl"
 PAGE_SIZES = ["2147483647", "99999999999999999999", "-1", "0", "1e9", "NaN"]
 
 
@@ -99,12 +111,15 @@ class Abuse:
         self.base = base
         self.tokens = tokens
         self.sent = 0
+        self.secrets_checked = 0
         self.failures = []
 
-    def send(self, method, path, role, body=None, raw=None, label=""):
+    def send(self, method, path, role, body=None, raw=None, label="", secret=None, token=None):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         request = urllib.request.Request(self.base + path, data=data, method=method.upper())
-        if role != "anonymous":
+        if token is not None:
+            request.add_header("Authorization", f"Bearer {token}")
+        elif role != "anonymous":
             request.add_header("Authorization", f"Bearer {self.tokens[role]}")
         if data is not None:
             request.add_header("Content-Type", "application/json")
@@ -117,6 +132,10 @@ class Abuse:
         except Exception as error:  # no answer at all is as bad as a 500
             self.failures.append(f"{method.upper()} {path[:120]} ({label}): no answer: {error}")
             return
+        if secret is not None:
+            self.secrets_checked += 1
+            if secret.encode() in text:
+                self.failures.append(f"{method.upper()} {path[:120]} ({label}): {status} answer contains the secret sent")
         if status >= 500:
             self.failures.append(f"{method.upper()} {path[:120]} ({label}): {status} {text[:200]!r}")
         elif status >= 400:
@@ -128,9 +147,10 @@ class Abuse:
 
     def operation(self, document, path, method, operation):
         roles = [r.lower() for r in operation.get("x-curbside-roles", [])]
-        role = next((r for r in ("admin", "passenger", "driver") if r in roles), None)
+        public = roles == ["public"]
+        role = "anonymous" if public else next((r for r in ("admin", "passenger", "driver") if r in roles), None)
         if role is None:
-            return  # service-only and public operations are covered by the role matrix and schemathesis
+            return  # service-only operations are covered by the role matrix and schemathesis
         parameters = [resolve(document, p) for p in operation.get("parameters", [])]
         concrete = path
         for parameter in parameters:
@@ -148,6 +168,11 @@ class Abuse:
             items = {**query, **(extra or {})}
             return (path_override or concrete) + ("?" + urllib.parse.urlencode(items, errors="surrogatepass") if items else "")
 
+        if public:
+            # Sign-up, sign-in and refresh: schemathesis covers their hostile values; the secrets
+            # they carry are checked below.
+            self.secrets(method, url(), role, body)
+            return
         for name, value in HOSTILE.items():
             # Every path parameter, every query parameter, every string in the body, one at a time.
             for parameter in parameters:
@@ -164,11 +189,22 @@ class Abuse:
             if body is not None:
                 for where in string_paths(body):
                     self.send(method, url(), role, replaced(body, where, value), label=f"body {'.'.join(map(str, where))}={name}")
+        self.secrets(method, url(), role, body)
+        self.send(method, url(), role, body, label="a made-up bearer token", secret=BEARER, token=BEARER)
         if any(p["name"] == "pageSize" for p in parameters):
             for size in PAGE_SIZES:
                 self.send(method, url({"pageSize": size}), role, body, label=f"pageSize={size}")
         if method in ("post", "patch", "put"):
             self.send(method, url(), role, raw=b"[" * 100_000 + b"]" * 100_000, label="JSON nested 100,000 deep")
+
+    def secrets(self, method, url, role, body):
+        """Each secret field of the body, one at a time, with a value that must not come back."""
+        for where in string_paths(body) if body is not None else []:
+            field = next((part for part in reversed(where) if isinstance(part, str)), "")
+            if SECRET_FIELD.search(field) and field not in NOT_SECRET:
+                secret = CARD_NUMBER if field == "number" else f"leakcheck-{uuid.uuid4().hex[:12]}-Pw1!"
+                self.send(method, url, role, replaced(body, where, secret), label=f"secret in body {'.'.join(map(str, where))}",
+                          secret=secret)
 
     def document(self, document):
         for path, item in document["paths"].items():
@@ -186,7 +222,8 @@ def main():
             abuse.document(json.load(file))
     for failure in abuse.failures[:40]:
         print(f"api-abuse: FAILED {failure}", file=sys.stderr)
-    print(f"api-abuse: {abuse.sent} hostile requests, {len(abuse.failures)} failed", file=sys.stderr)
+    print(f"api-abuse: {abuse.sent} hostile requests ({abuse.secrets_checked} checked for an echoed secret), "
+          f"{len(abuse.failures)} failed", file=sys.stderr)
     sys.exit(1 if abuse.failures else 0)
 
 
