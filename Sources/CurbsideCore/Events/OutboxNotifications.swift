@@ -8,21 +8,18 @@ import ServiceLifecycle
 /// ``OutboxWriter`` and delivered by PostgreSQL at commit), so delivery does not wait for the next
 /// poll. Polling stays as the safety net: a lost connection or notification only costs latency.
 public final class OutboxNotifications: Service, Sendable {
-    let connection: PostgresClientConfiguration
-    let logger: Logger
+    let listener: PostgresListener
     /// Waiting relays, and whether a notification came while nobody was waiting (the next wait then
     /// returns at once: a commit during a relay's pass must not wait for the poll).
     private let state = NIOLockedValueBox<(waiters: [UUID: CheckedContinuation<Void, Never>], missed: Bool)>(([:], false))
 
     public init(connection: PostgresClientConfiguration, logger: Logger) {
-        self.connection = connection
-        self.logger = logger
+        listener = PostgresListener(configuration: connection, channel: OutboxRelay.channel, logger: logger)
     }
 
     public func run() async throws {
-        let listener = PostgresListener(configuration: connection, channel: OutboxRelay.channel, logger: logger)
         await cancelWhenGracefulShutdown {
-            await listener.run(listening: { self.wakeAll() }, stopped: {}, notification: { _ in self.wakeAll() })
+            await self.listener.run(listening: { self.wakeAll() }, stopped: {}, notification: { _ in self.wakeAll() })
         }
         wakeAll()
     }

@@ -30,7 +30,7 @@ public final class StreamHub: Service, Sendable {
 
     let notifications: NotificationStore
     let database: Database
-    let listener: PostgresClientConfiguration
+    let listener: PostgresListener
     let bufferLimit: Int
     let pollInterval: Duration
     /// How long a consumer's buffer may stay full before it is cut off.
@@ -47,7 +47,7 @@ public final class StreamHub: Service, Sendable {
     ) {
         self.notifications = notifications
         self.database = database
-        self.listener = listener
+        self.listener = PostgresListener(configuration: listener, channel: Self.channel, logger: logger)
         self.bufferLimit = bufferLimit
         self.pollInterval = pollInterval
         self.slowClientGrace = slowClientGrace
@@ -57,9 +57,8 @@ public final class StreamHub: Service, Sendable {
     /// Listens for commits until shutdown, reconnecting when the connection drops (streams poll
     /// meanwhile, so a lost announcement costs latency, never a message).
     public func run() async throws {
-        let listener = PostgresListener(configuration: self.listener, channel: Self.channel, logger: logger)
         await cancelWhenGracefulShutdown {
-            await listener.run(
+            await self.listener.run(
                 listening: {
                     // Listening again: whatever was committed while nobody listened was not heard.
                     self.listening.withLockedValue { $0 = true }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CurbsideCore
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -8,7 +9,7 @@ struct FCMExchange: Sendable {
     /// Google's answers here are small; more is not Google.
     static let maxBodyBytes = 64 << 10
 
-    struct Answer {
+    struct Answer: Sendable {
         var status: Int
         var headers: HTTPHeaders
         var body: Data
@@ -24,22 +25,20 @@ struct FCMExchange: Sendable {
     let timeout: Duration
 
     /// Sends `request` and reads the whole answer within `timeout`. AsyncHTTPClient's deadline ends
-    /// when the answer's head arrives, so the body is raced against a timer as well.
+    /// when the answer's head arrives, so the whole exchange is bounded as well, and abandoned rather
+    /// than waited for when it does not end in time (see `abandon(after:)`).
     func callAsFunction(_ request: HTTPClientRequest) async throws -> Answer {
         let (seconds, attoseconds) = timeout.components
         let deadline = NIODeadline.now() + .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        return try await withThrowingTaskGroup(of: Answer.self) { group in
-            group.addTask {
+        let client = client
+        do {
+            return try await abandon(after: timeout) {
                 let response = try await client.execute(request, deadline: deadline)
                 let body = try await response.body.collect(upTo: Self.maxBodyBytes)
                 return Answer(status: Int(response.status.code), headers: response.headers, body: Data(body.readableBytesView))
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw Timeout(timeout: timeout)
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
+        } catch is WorkAbandoned {
+            throw Timeout(timeout: timeout)
         }
     }
 }
