@@ -26,19 +26,15 @@ struct FCMExchange: Sendable {
 
     /// Sends `request` and reads the whole answer within `timeout`. AsyncHTTPClient's deadline ends
     /// when the answer's head arrives, so the whole exchange is bounded as well, and abandoned rather
-    /// than waited for when it does not end in time (see `abandon(after:)`).
+    /// than waited for when it does not end in time (see `withTimeout`).
     func callAsFunction(_ request: HTTPClientRequest) async throws -> Answer {
         let (seconds, attoseconds) = timeout.components
         let deadline = NIODeadline.now() + .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         let client = client
-        do {
-            return try await abandon(after: timeout) {
-                let response = try await client.execute(request, deadline: deadline)
-                let body = try await response.body.collect(upTo: Self.maxBodyBytes)
-                return Answer(status: Int(response.status.code), headers: response.headers, body: Data(body.readableBytesView))
-            }
-        } catch is WorkAbandoned {
-            throw Timeout(timeout: timeout)
+        return try await withTimeout(timeout, throwing: Timeout(timeout: timeout)) {
+            let response = try await client.execute(request, deadline: deadline)
+            let body = try await response.body.collect(upTo: Self.maxBodyBytes)
+            return Answer(status: Int(response.status.code), headers: response.headers, body: Data(body.readableBytesView))
         }
     }
 }
