@@ -3,7 +3,7 @@ import Foundation
 /// A fact one service publishes for others: a versioned, public contract.
 ///
 /// The type name (`users.v1.DriverApproved`) never changes meaning; an incompatible change is a
-/// new version (`users.v2.…`). Payloads encode with stable keys and RFC 3339 timestamps.
+/// new version (`users.v2.…`). Payloads encode with stable keys and RFC 3339 timestamps (milliseconds).
 public protocol IntegrationEvent: Codable, Sendable, Equatable {
     /// `<service>.v<major>.<Name>`.
     static var eventType: String { get }
@@ -24,18 +24,30 @@ extension IntegrationEvent {
     }
 }
 
-/// The JSON coders every event uses, so that payloads are byte-stable.
+/// The JSON coders every event uses, so that payloads are byte-stable. Times are written as RFC 3339
+/// in UTC with milliseconds (`2026-12-07T02:44:42.123Z`) and read with or without a fraction, so
+/// events written before milliseconds were carried still decode.
 public enum IntegrationEventCoding {
     public static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339.format(date))
+        }
         return encoder
     }
 
     public static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = RFC3339.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time: \(text)")
+            }
+            return date
+        }
         return decoder
     }
 }

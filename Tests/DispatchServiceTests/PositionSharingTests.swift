@@ -37,10 +37,10 @@ import Testing
             #expect(shared.count == 2)
             #expect(shared.map(\.passenger) == Array(repeating: event.passenger, count: 2))
             #expect(shared.map(\.trip) == [event.trip, event.trip])
-            // Integration events carry whole-second ISO 8601 times: the +1 s and +4.2 s reports, truncated.
+            // Integration events carry RFC 3339 times to the millisecond: the +1 s and +4.2 s reports.
             #expect(
-                shared.map(\.recordTime.timeIntervalSince1970)
-                    == [1.0, 4.2].map { (start.timeIntervalSince1970 + $0).rounded(.down) })
+                shared.map { Timestamp.roundedToMilliseconds($0.recordTime) }
+                    == [1.0, 4.2].map { Timestamp.roundedToMilliseconds(start.addingTimeInterval($0)) })
             #expect(abs((shared.last?.position.latitude ?? 0) - area.north(250).latitude) < 1e-9)
             // The notifications service is told (and the analytics export, like every event).
             #expect(
