@@ -40,6 +40,9 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
             payload: JSONPayload(data: try event.encodedPayload()))
     }
 
+    /// `<aggregateType>/<aggregateID>`: the unit of ordering. Events with the same key are delivered in order.
+    public var aggregateKey: String { aggregateType + "/" + aggregateID }
+
     /// The typed event, when the envelope carries one of type `Event`.
     public func decode<Event: IntegrationEvent>(as event: Event.Type) throws -> Event? {
         guard type == Event.eventType else { return nil }

@@ -79,7 +79,7 @@ struct EventDeliveryBenchmark {
             // A subscriber in another server: HTTP inbox with a service token, inbox + effect in its database.
             let platform = try await Platform(settings: settings, logger: logger)
             platform.events.local.register(
-                InboxSubscriber(client: subscriberClient, recorder: recorder, logger: logger), as: Self.subscriber)
+                InboxSubscriber(inboxClient: subscriberClient, recorder: recorder, logger: logger), as: Self.subscriber)
             lines += try await InboxServer.with(platform: platform, logger: logger) { baseURL in
                 let http = HTTPEventTransport(baseURLs: [Self.subscriber: baseURL], tokens: platform.tokens)
                 return try await pacedDelivery(
@@ -111,7 +111,7 @@ struct EventDeliveryBenchmark {
         let notifications = OutboxNotifications(connection: database, logger: logger)
         let relay = OutboxRelay(
             store: DeliveryStore(client: client), transport: transport,
-            configuration: .init(subscribers: [Self.subscriber], batchSize: 200, pollInterval: .milliseconds(500)),
+            configuration: .init(subscribers: [Self.subscriber], pollInterval: .milliseconds(500)),
             logger: logger, notifications: notifications)
         let background = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in

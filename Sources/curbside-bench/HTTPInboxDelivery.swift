@@ -8,24 +8,27 @@ import NIOCore
 import PostgresNIO
 
 /// A subscriber as a real consuming service runs it: behind the platform's HTTP inbox route, applying
-/// each event once in its own database (inbox row + an effect row in one transaction).
-struct InboxSubscriber: EventReceiver {
-    let client: PostgresClient
+/// each event once in its own database (inbox row + an effect row in one transaction; an aggregate's
+/// events of one batch in one transaction).
+struct InboxSubscriber: InboxEventReceiver {
+    let inboxClient: PostgresClient
     let recorder: DelayRecorder
     let logger: Logger
+    var consumer: String { EventDeliveryBenchmark.subscriber }
+
+    func apply(_ envelope: EventEnvelope, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "INSERT INTO platform.bench_effects (event_id, aggregate) VALUES (\(envelope.id), \(envelope.aggregateID))", logger: logger)
+    }
 
     func receive(_ envelope: EventEnvelope) async throws {
-        let logger = logger
-        _ = try await client.withConnection { connection in
-            try await connection.inTransaction(logger: logger) { connection in
-                try await Inbox.process(consumer: EventDeliveryBenchmark.subscriber, eventID: envelope.id, on: connection, logger: logger) {
-                    try await connection.query(
-                        "INSERT INTO platform.bench_effects (event_id, aggregate) VALUES (\(envelope.id), \(envelope.aggregateID))",
-                        logger: logger)
-                }
-            }
-        }
-        try await recorder.receive(envelope)
+        if let error = await receive(batch: [envelope])[envelope.id] { throw error }
+    }
+
+    func receive(batch: [EventEnvelope]) async -> [UUID: any Error] {
+        let failures = await applyInRuns(batch)
+        for envelope in batch where failures[envelope.id] == nil { try? await recorder.receive(envelope) }
+        return failures
     }
 }
 

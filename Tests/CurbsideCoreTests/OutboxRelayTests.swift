@@ -16,42 +16,34 @@ struct Happened: IntegrationEvent {
     var aggregateID: String { thing }
 }
 
-/// A subscriber that applies each event once (inbox + effect in one transaction) into its own database,
-/// failing on demand.
-final class RecordingReceiver: EventReceiver {
-    let client: PostgresClient
+/// A subscriber that applies each event once (inbox + effect in one transaction; an aggregate's
+/// run of a batch in one transaction) into its own database, failing on demand.
+final class RecordingReceiver: InboxEventReceiver {
+    let inboxClient: PostgresClient
     let consumer: String
     let logger: Logger
-    /// How many more times to fail, per aggregate; -1 fails forever.
+    /// How many more times to fail, per aggregate (`thing`) or per event (`thing#n`); -1 fails forever.
     let failures = NIOLockedValueBox<[String: Int]>([:])
-    let calls = NIOLockedValueBox(0)
 
     init(client: PostgresClient, consumer: String, logger: Logger) {
-        self.client = client
+        self.inboxClient = client
         self.consumer = consumer
         self.logger = logger
     }
 
-    func receive(_ envelope: EventEnvelope) async throws {
-        calls.withLockedValue { $0 += 1 }
-        let shouldFail = failures.withLockedValue { failures -> Bool in
-            guard let remaining = failures[envelope.aggregateID], remaining != 0 else { return false }
-            if remaining > 0 { failures[envelope.aggregateID] = remaining - 1 }
-            return true
-        }
-        if shouldFail { throw TestFailure("subscriber refused \(envelope.aggregateID)") }
+    func apply(_ envelope: EventEnvelope, on connection: PostgresConnection) async throws {
         let event = try #require(try envelope.decode(as: Happened.self))
-        let consumer = consumer
-        let logger = logger
-        _ = try await client.withConnection { connection in
-            try await connection.inTransaction(logger: logger) { connection in
-                try await Inbox.process(consumer: consumer, eventID: envelope.id, on: connection, logger: logger) {
-                    try await connection.query(
-                        "INSERT INTO platform.applied (event_id, thing, n) VALUES (\(envelope.id), \(event.thing), \(event.n))",
-                        logger: logger)
-                }
+        let shouldFail = failures.withLockedValue { failures -> Bool in
+            for key in ["\(event.thing)#\(event.n)", event.thing] {
+                guard let remaining = failures[key], remaining != 0 else { continue }
+                if remaining > 0 { failures[key] = remaining - 1 }
+                return true
             }
+            return false
         }
+        if shouldFail { throw TestFailure("subscriber refused \(event.thing)#\(event.n)") }
+        try await connection.query(
+            "INSERT INTO platform.applied (event_id, thing, n) VALUES (\(envelope.id), \(event.thing), \(event.n))", logger: logger)
     }
 }
 
@@ -60,11 +52,24 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Sends each event to one of several receivers (several instances of the subscribing service).
-struct SpreadTransport: EventTransport {
+/// Sends each batch to one of several receivers (several instances of the subscribing service),
+/// counting the events sent.
+final class SpreadTransport: EventTransport {
     let receivers: [RecordingReceiver]
+    let sent = NIOLockedValueBox(0)
+
+    init(receivers: [RecordingReceiver]) {
+        self.receivers = receivers
+    }
+
     func deliver(_ envelope: EventEnvelope, to subscriber: String) async throws {
+        sent.withLockedValue { $0 += 1 }
         try await receivers.randomElement()!.receive(envelope)
+    }
+
+    func deliver(batch: [EventEnvelope], to subscriber: String) async -> [UUID: any Error] {
+        sent.withLockedValue { $0 += batch.count }
+        return await receivers.randomElement()!.receive(batch: batch)
     }
 }
 
@@ -92,15 +97,16 @@ struct SpreadTransport: EventTransport {
 
     func relay(
         _ client: PostgresClient, _ transport: any EventTransport, crash: OutboxRelay.CrashPoints = .init(), maxAttempts: Int = 5,
-        lease: Duration = .seconds(30)
+        lease: Duration = .seconds(30), batchSize: Int = 50, eventsPerAggregate: Int = 4
     )
         -> OutboxRelay
     {
         OutboxRelay(
             store: DeliveryStore(client: client), transport: transport,
             configuration: .init(
-                subscribers: [Self.subscriber], batchSize: 50, lease: lease, pollInterval: .milliseconds(20), maxAttempts: maxAttempts,
-                baseBackoff: .milliseconds(10), maxBackoff: .milliseconds(50)),
+                subscribers: [Self.subscriber], batchSize: batchSize, deliveryBatchSize: 10, eventsPerAggregate: eventsPerAggregate,
+                lease: lease, pollInterval: .milliseconds(20), maxAttempts: maxAttempts, baseBackoff: .milliseconds(10),
+                maxBackoff: .milliseconds(50)),
             logger: logger, crashPoints: crash)
     }
 
@@ -184,17 +190,18 @@ struct SpreadTransport: EventTransport {
         try await withRunningClients([publisher, subscriber]) {
             try await publish(things, count: 5, on: publisher)
             let receiver = RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger)
+            let transport = SpreadTransport(receivers: [receiver])
             var crash = OutboxRelay.CrashPoints()
             if point == "afterClaim" { crash.afterClaim = { true } } else { crash.afterSend = { true } }
-            let doomed = relay(publisher, SpreadTransport(receivers: [receiver]), crash: crash, lease: .milliseconds(300))
+            let doomed = relay(publisher, transport, crash: crash, lease: .milliseconds(300))
             await #expect(throws: RelayCrash.self) { try await doomed.runOnce() }
             // The survivor takes over once the dead relay's leases expire.
-            let survivor = relay(publisher, SpreadTransport(receivers: [receiver]), lease: .milliseconds(300))
+            let survivor = relay(publisher, transport, lease: .milliseconds(300))
             try await drain([survivor], publisher: publisher)
             Self.assertOncePerEventAndInOrder(try await applied(subscriber), things: things, count: 5)
             if point == "afterSend" {
                 // The first batch really was sent twice; the inbox absorbed the repeats.
-                #expect(receiver.calls.withLockedValue { $0 } > things.count * 5)
+                #expect(transport.sent.withLockedValue { $0 } > things.count * 5)
             }
         }
     }
@@ -338,6 +345,103 @@ struct SpreadTransport: EventTransport {
                 "SELECT count(*)::int FROM platform.outbox_deliveries d WHERE NOT EXISTS (SELECT 1 FROM platform.outbox o WHERE o.id = d.event_id)",
                 logger: logger)
             for try await count in orphans.decode(Int.self) { #expect(count == 0) }
+        }
+    }
+
+    @Test func aBacklogOnOneAggregateDrainsInRunsInOrder() async throws {
+        let (publisherDB, subscriberDB) = try await databases()
+        let publisher = publisherDB.client(logger: logger)
+        let subscriber = subscriberDB.client(logger: logger)
+        try await withRunningClients([publisher, subscriber]) {
+            try await publish(["busy"], count: 30, on: publisher)
+            try await publish(["quiet"], count: 1, on: publisher)
+            let receiver = RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger)
+            let relay = relay(publisher, SpreadTransport(receivers: [receiver]), eventsPerAggregate: 10)
+            // One pass: the busy aggregate's next ten and the quiet one's only event.
+            #expect(try await relay.runOnce() == 11)
+            let first = try await applied(subscriber)
+            #expect(first.filter { $0.1 == "busy" }.map(\.2) == Array(1...10))
+            #expect(first.filter { $0.1 == "quiet" }.map(\.2) == [1])
+            try await drain([relay], publisher: publisher)
+            Self.assertOncePerEventAndInOrder(try await applied(subscriber).filter { $0.1 == "busy" }, things: ["busy"], count: 30)
+        }
+    }
+
+    @Test func eventsBehindAFailedOneGoBackUnattemptedAndFollowItInOrder() async throws {
+        let (publisherDB, subscriberDB) = try await databases()
+        let publisher = publisherDB.client(logger: logger)
+        let subscriber = subscriberDB.client(logger: logger)
+        try await withRunningClients([publisher, subscriber]) {
+            try await publish(["flaky"], count: 5, on: publisher)
+            let receiver = RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger)
+            // Twice: once in the run's transaction, once again when the run is retried event by event.
+            receiver.failures.withLockedValue { $0["flaky#3"] = 2 }
+            let relay = relay(publisher, SpreadTransport(receivers: [receiver]), eventsPerAggregate: 5)
+            #expect(try await relay.runOnce() == 5)
+            // The run fails as a whole, then event by event: the two before the failure take effect.
+            #expect(try await applied(subscriber).map(\.2) == [1, 2])
+            var states: [(String, Int, Bool)] = []
+            for try await row in try await publisher.query(
+                "SELECT state, attempts, lease_owner IS NULL FROM platform.outbox_deliveries ORDER BY seq", logger: logger
+            ).decode((String, Int, Bool).self) {
+                states.append(row)
+            }
+            #expect(states.map(\.0) == ["DELIVERED", "DELIVERED", "PENDING", "PENDING", "PENDING"])
+            // The failed one counted an attempt; the two behind it were given back without one.
+            #expect(states.map(\.1) == [1, 1, 1, 0, 0])
+            #expect(states.allSatisfy { $0.2 })
+            try await drain([relay], publisher: publisher)
+            Self.assertOncePerEventAndInOrder(try await applied(subscriber), things: ["flaky"], count: 5)
+        }
+    }
+
+    @Test func manyRelaysTakingRunsOfTheSameAggregatesKeepTheirOrder() async throws {
+        let (publisherDB, subscriberDB) = try await databases()
+        let publisher = publisherDB.client(logger: logger)
+        let subscriber = subscriberDB.client(logger: logger)
+        let things = (0..<6).map { "r\($0)" }
+        let logger = logger
+        try await withRunningClients([publisher, subscriber]) {
+            let consumers = SpreadTransport(
+                receivers: (0..<3).map { _ in RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger) })
+            let relays = (0..<4).map { _ in relay(publisher, consumers, batchSize: 7, eventsPerAggregate: 3) }
+            // Publishing goes on while four relays take short runs, so runs start and end mid-stream.
+            let publishing = Task { try await publish(things, count: 25, on: publisher) }
+            for _ in 0..<50 {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for relay in relays { group.addTask { _ = try await relay.runOnce() } }
+                    try await group.waitForAll()
+                }
+            }
+            try await publishing.value
+            try await drain(relays, publisher: publisher)
+            Self.assertOncePerEventAndInOrder(try await applied(subscriber), things: things, count: 25)
+        }
+    }
+
+    @Test func chunksKeepEachAggregatesRunWholeAndInOrder() throws {
+        func claim(_ thing: String, _ n: Int, to subscriber: String = "s") throws -> DeliveryStore.Claim {
+            DeliveryStore.Claim(
+                subscriber: subscriber, envelope: try EventEnvelope(Happened(thing: thing, n: n), occurTime: Date(), traceID: nil),
+                attempts: 1)
+        }
+        let claims = try [
+            claim("a", 1), claim("b", 1), claim("a", 2), claim("c", 1), claim("a", 3), claim("b", 2), claim("x", 1, to: "t"),
+            claim("d", 1), claim("c", 2), claim("d", 2), claim("e", 1),
+        ]
+        let chunks = OutboxRelay.chunks(of: claims, size: 4)
+        #expect(chunks.flatMap { $0 }.count == claims.count)
+        for chunk in chunks {
+            #expect(chunk.count <= 4)
+            #expect(Set(chunk.map(\.subscriber)).count == 1)
+        }
+        for key in Set(claims.map(\.envelope.aggregateKey)) {
+            let holding = chunks.filter { $0.contains { $0.envelope.aggregateKey == key } }
+            #expect(holding.count == 1, "\(key) split across chunks")
+            let ns = try holding.first.map {
+                try $0.filter { $0.envelope.aggregateKey == key }.map { try #require(try $0.envelope.decode(as: Happened.self)).n }
+            }
+            #expect(ns == ns.map { $0.sorted() })
         }
     }
 }

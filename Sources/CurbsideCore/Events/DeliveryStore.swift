@@ -21,17 +21,23 @@ public struct DeliveryStore: Sendable {
         public var attempts: Int
     }
 
-    /// Leases up to `limit` due deliveries for `subscribers`, at most one per subscriber and aggregate:
-    /// a delivery is due only when every earlier event of its aggregate has been delivered to that
-    /// subscriber, which keeps per-aggregate order with any number of relays.
-    public func claim(subscribers: [String], owner: UUID, lease: Duration, limit: Int, logger: Logger) async throws -> [Claim] {
+    /// Leases up to `limit` due deliveries for `subscribers`: for each aggregate with a backlog, a run
+    /// of up to `perAggregate` consecutive undelivered events starting at its earliest one. A run is
+    /// due only when its first event is (pending, past its backoff, not leased), so a parked or
+    /// failing event holds back its own aggregate and nothing else. Locking an aggregate's first
+    /// event stands for the whole aggregate: another relay claiming at the same moment skips it, so
+    /// at most one run per aggregate and subscriber is ever in flight, with any number of relays.
+    /// The claims come back in `seq` order, so each aggregate's run is in its events' order.
+    public func claim(
+        subscribers: [String], owner: UUID, lease: Duration, limit: Int, perAggregate: Int = 1, logger: Logger
+    ) async throws -> [Claim] {
         let rows = try await client.query(
             """
             WITH RECURSIVE heads AS (
-                -- Each aggregate's earliest undelivered event: the only one of that aggregate that
-                -- may be in flight. A skip scan over the partial index of undelivered deliveries:
-                -- one index probe per aggregate with a backlog, per subscriber, whatever the planner
-                -- believes about the table (it chose to scan every delivered row when statistics lagged).
+                -- Each aggregate's earliest undelivered event. A skip scan over the partial index of
+                -- undelivered deliveries: one index probe per aggregate with a backlog, per subscriber,
+                -- whatever the planner believes about the table (it chose to scan every delivered row
+                -- when statistics lagged).
                 SELECT first.* FROM unnest(\(subscribers)::text[]) AS s(name) CROSS JOIN LATERAL (
                     SELECT h.subscriber, h.aggregate_key, h.event_id, h.seq, h.state, h.next_attempt_at, h.lease_until
                     FROM platform.outbox_deliveries h
@@ -46,21 +52,41 @@ public struct DeliveryStore: Sendable {
                     ORDER BY h.aggregate_key, h.seq LIMIT 1
                 ) next
             ), candidates AS (
-                -- A parked head, or one leased by a live relay, holds its aggregate back.
+                -- A parked head, one still backing off, or one leased by a live relay holds its aggregate back.
                 SELECT subscriber, event_id FROM heads
                 WHERE state = 'PENDING' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
                 ORDER BY seq
                 LIMIT \(limit)
-            ), due AS (
-                SELECT d.subscriber, d.event_id FROM platform.outbox_deliveries d JOIN candidates c USING (subscriber, event_id)
-                WHERE d.state = 'PENDING' AND (d.lease_until IS NULL OR d.lease_until < now())
+            ), held AS (
+                -- Rechecked under the lock: another relay may have leased the head since the scan.
+                SELECT d.subscriber, d.aggregate_key, d.seq FROM platform.outbox_deliveries d JOIN candidates c USING (subscriber, event_id)
+                WHERE d.state = 'PENDING' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
                 FOR UPDATE OF d SKIP LOCKED
+            ), runs AS (
+                -- The head and the events after it, up to the first one that is not free to send.
+                SELECT r.subscriber, r.event_id, r.seq,
+                       row_number() OVER run AS position, bool_and(r.free) OVER run AS unbroken
+                FROM held h CROSS JOIN LATERAL (
+                    SELECT d.subscriber, d.aggregate_key, d.event_id, d.seq,
+                           d.state = 'PENDING' AND (d.lease_until IS NULL OR d.lease_until < now()) AS free
+                    FROM platform.outbox_deliveries d
+                    WHERE d.subscriber = h.subscriber AND d.aggregate_key = h.aggregate_key AND d.state <> 'DELIVERED'
+                      AND d.seq >= h.seq
+                    ORDER BY d.seq
+                    LIMIT \(perAggregate)
+                ) r
+                WINDOW run AS (PARTITION BY r.subscriber, r.aggregate_key ORDER BY r.seq)
+            ), due AS (
+                -- Over the limit, every run is cut at its end, never in its middle: the first events
+                -- of every aggregate go before the second events of any.
+                SELECT subscriber, event_id FROM runs WHERE unbroken ORDER BY position, seq LIMIT \(limit)
             )
             UPDATE platform.outbox_deliveries d
             SET lease_owner = \(owner), lease_until = now() + make_interval(secs => \(lease.inSeconds)),
                 attempts = d.attempts + 1
             FROM due, platform.outbox o
             WHERE d.subscriber = due.subscriber AND d.event_id = due.event_id AND o.id = d.event_id
+              AND d.state = 'PENDING' AND (d.lease_until IS NULL OR d.lease_until < now())
             RETURNING d.subscriber, d.attempts, o.id, o.type, o.aggregatetype, o.aggregateid, o.occurred_at,
                       o.schema_version, o.trace_id, o.payload::text, d.seq
             """, logger: logger)
@@ -89,6 +115,18 @@ public struct DeliveryStore: Sendable {
         var count = 0
         for try await _ in rows { count += 1 }
         return count
+    }
+
+    /// Gives back leased deliveries that were not attempted (they waited behind an earlier event of
+    /// their aggregate that failed): free at once for the next pass, without counting an attempt.
+    public func release(subscriber: String, eventIDs: [UUID], owner: UUID, logger: Logger) async throws {
+        guard !eventIDs.isEmpty else { return }
+        try await client.query(
+            """
+            UPDATE platform.outbox_deliveries
+            SET lease_owner = NULL, lease_until = NULL, attempts = greatest(attempts - 1, 0)
+            WHERE subscriber = \(subscriber) AND event_id = ANY(\(eventIDs)) AND lease_owner = \(owner) AND state = 'PENDING'
+            """, logger: logger)
     }
 
     /// Records a failed attempt: retried after `retryAfter`, or parked when `park` is set.

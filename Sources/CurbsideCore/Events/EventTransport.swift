@@ -7,13 +7,14 @@ import NIOConcurrencyHelpers
 public protocol EventTransport: Sendable {
     func deliver(_ envelope: EventEnvelope, to subscriber: String) async throws
 
-    /// Carries several events, at most one per aggregate, in one exchange where the transport can.
-    /// Returns the events that failed, by id; every other event was applied.
+    /// Carries several events in one exchange where the transport can; the events of one aggregate
+    /// are in order and must be applied in that order (a later one not attempted once an earlier
+    /// one failed). Returns the events that failed, by id; every other event was applied.
     func deliver(batch: [EventEnvelope], to subscriber: String) async -> [UUID: any Error]
 }
 
 extension EventTransport {
-    /// One exchange per event, concurrently (the batch holds one event per aggregate).
+    /// One exchange per event: an aggregate's events one after another, aggregates concurrently.
     public func deliver(batch: [EventEnvelope], to subscriber: String) async -> [UUID: any Error] {
         await EventBatch.failures(of: batch) { try await deliver($0, to: subscriber) }
     }
@@ -43,16 +44,8 @@ public enum EventBatch {
     public static func failures(
         of batch: [EventEnvelope], _ apply: @escaping @Sendable (EventEnvelope) async throws -> Void
     ) async -> [UUID: any Error] {
-        var byAggregate: [String: [EventEnvelope]] = [:]
-        var keys: [String] = []
-        for envelope in batch {
-            let key = envelope.aggregateType + "/" + envelope.aggregateID
-            if byAggregate[key] == nil { keys.append(key) }
-            byAggregate[key, default: []].append(envelope)
-        }
-        return await withTaskGroup(of: [UUID: any Error].self) { group in
-            for key in keys {
-                let events = byAggregate[key] ?? []
+        await withTaskGroup(of: [UUID: any Error].self) { group in
+            for events in runs(of: batch, by: \.aggregateKey) {
                 group.addTask {
                     var failures: [UUID: any Error] = [:]
                     for (index, envelope) in events.enumerated() {
@@ -69,6 +62,21 @@ public enum EventBatch {
             }
             return await group.reduce(into: [:]) { $0.merge($1) { first, _ in first } }
         }
+    }
+
+    /// `items` grouped by `key`, each group in the order given, groups in the order of their first item.
+    public static func runs<Item>(of items: [Item], by key: (Item) -> String) -> [[Item]] {
+        var groups: [String: Int] = [:]
+        var runs: [[Item]] = []
+        for item in items {
+            if let index = groups[key(item)] {
+                runs[index].append(item)
+            } else {
+                groups[key(item)] = runs.count
+                runs.append([item])
+            }
+        }
+        return runs
     }
 
     /// Every event of `batch` failed with `error` (the batch never reached its subscriber).

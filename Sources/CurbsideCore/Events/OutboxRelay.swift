@@ -8,12 +8,13 @@ import Synchronization
 /// Delivers a service's outbox to its subscribers: at least once, in order per aggregate, with any
 /// number of relays running against the same database.
 ///
-/// A relay leases a batch of due deliveries, sends them to each subscriber in chunks (one exchange
-/// per chunk, chunks concurrently: a batch holds at most one event per aggregate and subscriber),
-/// then records the outcome. A relay that dies mid-batch
-/// loses nothing: its leases expire and another relay sends again, and the subscriber's inbox
-/// makes the repeat harmless. Failures back off exponentially with jitter; after `maxAttempts`
-/// a delivery is parked, which holds back later events of the same aggregate only.
+/// A relay leases a batch of due deliveries (for each aggregate with a backlog, a run of its next
+/// events in order), sends them to each subscriber in chunks (one exchange per chunk, chunks
+/// concurrently; an aggregate's run never spans two chunks), then records the outcome. A relay
+/// that dies mid-batch loses nothing: its leases expire and another relay sends again, and the
+/// subscriber's inbox makes the repeat harmless. Failures back off exponentially with jitter; the
+/// events behind a failed one in its run go back unattempted; after `maxAttempts` a delivery is
+/// parked, which holds back later events of the same aggregate only.
 public struct OutboxRelay: Service {
     /// The notification channel writers signal on commit, so relays wake at once instead of on the next poll.
     public static let channel = "curbside_outbox"
@@ -24,9 +25,13 @@ public struct OutboxRelay: Service {
         public var observedSubscribers: [String] = []
         /// The publishing service, a metrics dimension.
         public var publisher = "unknown"
+        /// The most deliveries one pass leases.
         public var batchSize: Int
         /// The most events sent to a subscriber in one exchange (one HTTP request for a remote subscriber).
         public var deliveryBatchSize: Int
+        /// The most consecutive events of one aggregate in one pass (at most `deliveryBatchSize`): a
+        /// backlog on one aggregate drains in runs rather than one event per pass.
+        public var eventsPerAggregate: Int
         public var lease: Duration
         public var pollInterval: Duration
         public var maxAttempts: Int
@@ -34,13 +39,14 @@ public struct OutboxRelay: Service {
         public var maxBackoff: Duration
 
         public init(
-            subscribers: [String], batchSize: Int = 100, deliveryBatchSize: Int = 100, lease: Duration = .seconds(30),
-            pollInterval: Duration = .milliseconds(200),
+            subscribers: [String], batchSize: Int = 500, deliveryBatchSize: Int = 100, eventsPerAggregate: Int = 50,
+            lease: Duration = .seconds(30), pollInterval: Duration = .milliseconds(200),
             maxAttempts: Int = 10, baseBackoff: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(300)
         ) {
             self.subscribers = subscribers
-            self.batchSize = batchSize
+            self.batchSize = max(1, batchSize)
             self.deliveryBatchSize = max(1, deliveryBatchSize)
+            self.eventsPerAggregate = min(max(1, eventsPerAggregate), self.deliveryBatchSize)
             self.lease = lease
             self.pollInterval = pollInterval
             self.maxAttempts = maxAttempts
@@ -143,15 +149,10 @@ public struct OutboxRelay: Service {
         step.set("claiming deliveries")
         let claims = try await store.claim(
             subscribers: configuration.subscribers, owner: owner, lease: configuration.lease, limit: configuration.batchSize,
-            logger: logger)
+            perAggregate: configuration.eventsPerAggregate, logger: logger)
         guard !claims.isEmpty else { return 0 }
         if crashPoints.afterClaim() { throw RelayCrash() }
-        var chunks: [[DeliveryStore.Claim]] = []
-        for (_, ofSubscriber) in Dictionary(grouping: claims, by: \.subscriber) {
-            for start in stride(from: 0, to: ofSubscriber.count, by: configuration.deliveryBatchSize) {
-                chunks.append(Array(ofSubscriber[start..<min(start + configuration.deliveryBatchSize, ofSubscriber.count)]))
-            }
-        }
+        let chunks = Self.chunks(of: claims, size: configuration.deliveryBatchSize)
         step.set("sending \(claims.count) deliveries to \(Set(claims.map(\.subscriber)).sorted().joined(separator: ", "))")
         let delivered = try await withThrowingTaskGroup(of: [DeliveryStore.Claim].self) { group in
             for chunk in chunks {
@@ -170,24 +171,53 @@ public struct OutboxRelay: Service {
         return claims.count
     }
 
-    /// Sends one subscriber's chunk; records each failure (retry or park) itself. Returns the delivered claims.
+    /// Splits a pass's claims into exchanges of at most `size` events per subscriber, keeping each
+    /// aggregate's run whole and in order (chunks travel concurrently, so a run split in two could
+    /// overtake itself). A run is never longer than `size`.
+    static func chunks(of claims: [DeliveryStore.Claim], size: Int) -> [[DeliveryStore.Claim]] {
+        var chunks: [[DeliveryStore.Claim]] = []
+        for ofSubscriber in EventBatch.runs(of: claims, by: \.subscriber) {
+            var chunk: [DeliveryStore.Claim] = []
+            for run in EventBatch.runs(of: ofSubscriber, by: \.envelope.aggregateKey) {
+                if !chunk.isEmpty && chunk.count + run.count > size {
+                    chunks.append(chunk)
+                    chunk = []
+                }
+                chunk += run
+            }
+            if !chunk.isEmpty { chunks.append(chunk) }
+        }
+        return chunks
+    }
+
+    /// Sends one subscriber's chunk and records each failure (retry or park) itself; the events
+    /// behind a failure in their aggregate's run go back unattempted. Returns the delivered claims.
     private func deliver(_ chunk: [DeliveryStore.Claim]) async throws -> [DeliveryStore.Claim] {
         guard let subscriber = chunk.first?.subscriber else { return [] }
         let failures = await transport.deliver(batch: chunk.map(\.envelope), to: subscriber)
         var delivered: [DeliveryStore.Claim] = []
+        var heldBack: [UUID] = []
+        var failedAggregates: Set<String> = []
         for claim in chunk {
             var logger = logger
             logger[metadataKey: "event.id"] = "\(claim.envelope.id)"
             logger[metadataKey: "event.type"] = "\(claim.envelope.type)"
             logger[metadataKey: "subscriber"] = "\(claim.subscriber)"
             if let traceID = claim.envelope.traceID { logger[metadataKey: "trace.id"] = "\(traceID)" }
+            // Whatever the subscriber said of it, an event behind a failed one is sent again later.
+            if failedAggregates.contains(claim.envelope.aggregateKey) {
+                heldBack.append(claim.envelope.id)
+                continue
+            }
             guard let error = failures[claim.envelope.id] else {
                 logger.info("event delivered")
                 delivered.append(claim)
                 continue
             }
+            failedAggregates.insert(claim.envelope.aggregateKey)
             try await recordFailure(of: claim, error: error, logger: logger)
         }
+        try await store.release(subscriber: subscriber, eventIDs: heldBack, owner: owner, logger: logger)
         return delivered
     }
 

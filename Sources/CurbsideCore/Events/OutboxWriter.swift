@@ -58,7 +58,7 @@ public struct OutboxWriter: Sendable {
             for subscriber in routing.subscribers(of: envelope.type) {
                 subscribers.append(subscriber)
                 eventIDs.append(envelope.id)
-                aggregateKeys.append(envelope.aggregateType + "/" + envelope.aggregateID)
+                aggregateKeys.append(envelope.aggregateKey)
                 deliverySeqs.append(seq)
             }
         }
