@@ -44,11 +44,12 @@ struct Serve: AsyncParsableCommand {
         let platform = try await Platform(settings: settings, logger: logger)
         let modules = try ModuleCatalog.modules(named: service, platform: platform)
         try await StartupCheck.databases(modules: modules, settings: settings, logger: logger)
+        let roster = ShutdownRoster(grace: settings.http.shutdownGrace, logger: logger)
         let app = try PlatformApplication.application(
-            platform: platform, modules: modules, extraServices: shipper.map { [$0] } ?? [])
+            platform: platform, modules: modules, extraServices: shipper.map { [$0] } ?? [], roster: roster)
         logger.info(
             "serving", metadata: ["services": "\(modules.map(\.name.rawValue).joined(separator: ","))", "port": "\(settings.http.port)"])
-        try await PlatformApplication.serviceGroup(running: app, settings: settings, logger: logger).run()
+        try await PlatformApplication.serviceGroup(running: app, settings: settings, logger: logger, roster: roster).run()
         logger.info("stopped")
     }
 }

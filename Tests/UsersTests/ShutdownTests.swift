@@ -50,11 +50,23 @@ import Testing
         settings.http.shutdownGrace = .seconds(1)
         let platform = try await Platform(settings: settings, logger: TestPlatform.logger)
         let module = try UsersModule(platform: platform)
-        let app = try PlatformApplication.application(platform: platform, modules: [module], extraServices: [Stubborn()])
+        let captured = CapturedLines()
+        let logger = Logger(label: "test") { ECSLogHandler(label: $0, serviceName: "curbside", level: .info, sinks: [captured]) }
+        let roster = ShutdownRoster(grace: settings.http.shutdownGrace, lastWord: .milliseconds(500), logger: logger)
+        let app = try PlatformApplication.application(platform: platform, modules: [module], extraServices: [Stubborn()], roster: roster)
         let started = ContinuousClock.now
         #expect(
             try await stopsInTime(
-                PlatformApplication.serviceGroup(running: app, settings: settings, logger: TestPlatform.logger, stopsOnSignals: false)))
+                PlatformApplication.serviceGroup(running: app, settings: settings, logger: logger, stopsOnSignals: false, roster: roster)))
         #expect(ContinuousClock.now - started >= .seconds(1), "the grace period was given")
+        // The log says what held the stop up, and what was still waiting its turn behind it.
+        let reports = captured.all.filter { $0.contains("grace period") }
+        #expect(reports.count == 1)
+        let report = try #require(reports.first)
+        #expect(report.contains(#""shutdown.stopping":"HTTP server (open requests and WebSockets), Stubborn""#), "\(report)")
+        #expect(report.contains("users database pool 1"), "\(report)")
+        #expect(report.contains("users OutboxRelay"), "\(report)")
+        #expect(!captured.all.contains { $0.contains("about to be ended") }, "the stop ended before the last word")
+        #expect(roster.running.stopping.isEmpty && roster.running.waiting.isEmpty)
     }
 }

@@ -31,9 +31,10 @@ public enum PlatformApplication {
         return router
     }
 
-    /// The runnable application: server plus every pool and background service.
+    /// The runnable application: server plus every pool and background service. With a `roster`,
+    /// every service reports to it by name, so a stop that hangs says what it waits for.
     public static func application(
-        platform: Platform, modules: [any ServiceModule], extraServices: [any Service] = []
+        platform: Platform, modules: [any ServiceModule], extraServices: [any Service] = [], roster: ShutdownRoster? = nil
     ) throws -> some ApplicationProtocol {
         let router = try router(platform: platform, modules: modules)
         let bodyTimeout = TimeAmount.nanoseconds(Int64(platform.settings.http.bodyTimeout.inSeconds * 1_000_000_000))
@@ -48,25 +49,34 @@ public enum PlatformApplication {
         for module in modules {
             for (name, receiver) in module.eventReceivers { platform.events.local.register(receiver, as: name) }
         }
-        for module in modules {
-            for client in module.databases.clients { app.addServices(client) }
-            app.addServices(module.databases.monitor)
-            app.addServices(module.backgroundServices)
-            app.addServices(eventServices(for: module, platform: platform))
+        func add(_ service: any Service, as name: String) {
+            app.addServices(roster?.track(service, as: name) ?? service)
         }
-        app.addServices(extraServices)
+        func typeName(_ service: any Service) -> String { String(describing: type(of: service)) }
+        for module in modules {
+            let prefix = module.name.rawValue + " "
+            for (index, client) in module.databases.clients.enumerated() { add(client, as: prefix + "database pool \(index + 1)") }
+            add(module.databases.monitor, as: prefix + "replica monitor")
+            for service in module.backgroundServices + eventServices(for: module, platform: platform) {
+                add(service, as: prefix + typeName(service))
+            }
+        }
+        for service in extraServices { add(service, as: typeName(service)) }
         return app
     }
 
     /// The group `curbside serve` runs: stops gracefully on SIGTERM/SIGINT, and a stop always ends.
     /// What has not finished within `settings.http.shutdownGrace` is cancelled, and whatever ignores
-    /// cancellation for 5 s more ends the process (an orchestrator would kill it anyway, but later
-    /// and without a word on what hung).
+    /// cancellation for 5 s more ends the process (an orchestrator would kill it anyway, but later).
+    /// With the `roster` the application was built with, the log names what the stop waited for.
     public static func serviceGroup(
-        running app: some Service, settings: PlatformSettings, logger: Logger, stopsOnSignals: Bool = true
+        running app: some Service, settings: PlatformSettings, logger: Logger, stopsOnSignals: Bool = true,
+        roster: ShutdownRoster? = nil
     ) -> ServiceGroup {
+        // The application stops its HTTP server first; it is asked to stop before anything else.
+        let service = roster?.track(app, as: "HTTP server (open requests and WebSockets)") ?? app
         var group = ServiceGroupConfiguration(
-            services: [.init(service: app)], gracefulShutdownSignals: stopsOnSignals ? [.sigterm, .sigint] : [], logger: logger)
+            services: [.init(service: service)], gracefulShutdownSignals: stopsOnSignals ? [.sigterm, .sigint] : [], logger: logger)
         group.maximumGracefulShutdownDuration = settings.http.shutdownGrace
         group.maximumCancellationDuration = .seconds(5)
         return ServiceGroup(configuration: group)
