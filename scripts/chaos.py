@@ -110,6 +110,7 @@ class Platform:
         self.instance_base = ports + 10
         self.instances = {}
         self.processes = {}
+        self.log_paths = {}
         self.haproxy = None
         self.launches = 0
         # Called when a process has not stopped 8 s after SIGTERM (what the database was doing then).
@@ -154,6 +155,7 @@ class Platform:
                 [self.binary, "serve", "--service", service, "--port", str(self.instance_port(service, index))],
                 env=self.service_env(), stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
         self.processes[(service, index)] = process
+        self.log_paths[(service, index)] = log_path
         return process
 
     def wait_ready(self, service, index, seconds=60):
@@ -196,8 +198,20 @@ class Platform:
                 process.kill()
                 code = "killed after 40 s"
             if code not in (0, -9):
-                unclean.append(f"{service}#{index}: {code}")
+                unclean.append(f"{service}#{index}: {code}{self.held_up_by(service, index)}")
         self.processes = {}
+
+    def held_up_by(self, service, index):
+        """What the process's shutdown roster said it was waiting for (curbside serve logs it)."""
+        said = []
+        for line in self.log_paths[(service, index)].read_text(errors="replace").splitlines():
+            if "shutdown.stopping" in line:
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                said.append(f"{entry.get('message')}: stopping [{entry.get('shutdown.stopping')}]")
+        return f" ({'; '.join(said[-2:])})" if said else ""
         if self.haproxy:
             self.haproxy.terminate()
             self.haproxy.wait()
