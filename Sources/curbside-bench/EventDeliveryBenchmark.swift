@@ -76,15 +76,19 @@ struct EventDeliveryBenchmark {
             lines += try await pacedDelivery(
                 label: "in-process subscriber", transport: transport, database: database, client: client, recorder: recorder)
 
-            // A subscriber in another server: HTTP inbox with a service token, inbox + effect in its database.
+            // A subscriber in another server: HTTP inbox with a service token, inbox + effect in its
+            // database; its effects written a statement per event, then a statement per batch.
             let platform = try await Platform(settings: settings, logger: logger)
-            platform.events.local.register(
-                InboxSubscriber(inboxClient: subscriberClient, recorder: recorder, logger: logger), as: Self.subscriber)
-            lines += try await InboxServer.with(platform: platform, logger: logger) { baseURL in
-                let http = HTTPEventTransport(baseURLs: [Self.subscriber: baseURL], tokens: platform.tokens)
-                return try await pacedDelivery(
-                    label: "HTTP inbox subscriber writing to its database", transport: http, database: database, client: client,
-                    recorder: recorder)
+            for batchedEffects in [false, true] {
+                platform.events.local.register(
+                    InboxSubscriber(inboxClient: subscriberClient, recorder: recorder, logger: logger, batchedEffects: batchedEffects),
+                    as: Self.subscriber)
+                lines += try await InboxServer.with(platform: platform, logger: logger) { baseURL in
+                    let http = HTTPEventTransport(baseURLs: [Self.subscriber: baseURL], tokens: platform.tokens)
+                    return try await pacedDelivery(
+                        label: "HTTP inbox subscriber writing to its database, \(batchedEffects ? "a statement per batch" : "a statement per event")",
+                        transport: http, database: database, client: client, recorder: recorder)
+                }
             }
 
             // Ceiling: a backlog drained by one relay with nothing else running.

@@ -8,17 +8,32 @@ import NIOCore
 import PostgresNIO
 
 /// A subscriber as a real consuming service runs it: behind the platform's HTTP inbox route, applying
-/// each event once in its own database (inbox row + an effect row in one transaction; an aggregate's
-/// events of one batch in one transaction).
+/// each event once in its own database (inbox rows and effect rows in one transaction per batch).
+/// Its effect is one row per event, written with a statement per event, or, with `batchedEffects`,
+/// one statement for the whole batch (what ``InboxEventReceiver``'s batch hook is for).
 struct InboxSubscriber: InboxEventReceiver {
     let inboxClient: PostgresClient
     let recorder: DelayRecorder
     let logger: Logger
+    var batchedEffects = false
     var consumer: String { EventDeliveryBenchmark.subscriber }
 
     func apply(_ envelope: EventEnvelope, on connection: PostgresConnection) async throws {
         try await connection.query(
             "INSERT INTO platform.bench_effects (event_id, aggregate) VALUES (\(envelope.id), \(envelope.aggregateID))", logger: logger)
+    }
+
+    func apply(_ envelopes: [EventEnvelope], on connection: PostgresConnection) async throws {
+        guard batchedEffects else {
+            for envelope in envelopes { try await apply(envelope, on: connection) }
+            return
+        }
+        guard !envelopes.isEmpty else { return }
+        try await connection.query(
+            """
+            INSERT INTO platform.bench_effects (event_id, aggregate)
+            SELECT * FROM unnest(\(envelopes.map(\.id))::uuid[], \(envelopes.map(\.aggregateID))::text[])
+            """, logger: logger)
     }
 
     func receive(_ envelope: EventEnvelope) async throws {

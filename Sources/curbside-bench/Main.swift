@@ -15,7 +15,9 @@ import Logging
 struct CurbsideBench {
     static func main() async throws {
         var logger = Logger(label: "bench")
-        logger.logLevel = .error
+        // Quiet by default: the bench measures, it does not narrate. CURBSIDE_BENCH_LOG_LEVEL=debug
+        // shows, e.g., each relay pass's timings.
+        logger.logLevel = Logger.Level(rawValue: BenchEnvironment.string("CURBSIDE_BENCH_LOG_LEVEL", "error")) ?? .error
         let settings = try PlatformSettings(reader: PlatformSettings.reader())
         let arguments = Array(CommandLine.arguments.dropFirst())
         let lines: [String]

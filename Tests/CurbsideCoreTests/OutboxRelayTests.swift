@@ -444,4 +444,32 @@ final class SpreadTransport: EventTransport {
             #expect(ns == ns.map { $0.sorted() })
         }
     }
+
+    @Test func aSubscriberAppliesABatchTogetherAndPinsAFailureOnItsEvent() async throws {
+        let (_, subscriberDB) = try await databases()
+        let subscriber = subscriberDB.client(logger: logger)
+        try await withRunningClients([subscriber]) {
+            let receiver = RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger)
+            let things = ["a", "b", "c", "d", "e", "f"]
+            var batch: [EventEnvelope] = []
+            for n in 1...3 {
+                for thing in things { batch.append(try EventEnvelope(Happened(thing: thing, n: n), occurTime: Date(), traceID: nil)) }
+            }
+            // The poisoned event fails in every transaction that holds it.
+            receiver.failures.withLockedValue { $0["a#2"] = -1 }
+            let failures = await receiver.receive(batch: batch)
+            let a2 = try #require(batch.first { $0.aggregateID == "a" && (try? $0.decode(as: Happened.self))?.n == 2 })
+            let a3 = try #require(batch.first { $0.aggregateID == "a" && (try? $0.decode(as: Happened.self))?.n == 3 })
+            #expect(Set(failures.keys) == [a2.id, a3.id])
+            #expect(failures[a3.id] is EventBatch.HeldBack)
+            let rows = try await applied(subscriber)
+            #expect(rows.filter { $0.1 == "a" }.map(\.2) == [1])
+            for thing in things.dropFirst() { #expect(rows.filter { $0.1 == thing }.map(\.2) == [1, 2, 3], "\(thing)") }
+
+            // Delivered again (a relay's retry) with the poison gone: the rest of "a" only, nothing twice.
+            receiver.failures.withLockedValue { $0["a#2"] = 0 }
+            #expect(await receiver.receive(batch: batch).isEmpty)
+            Self.assertOncePerEventAndInOrder(try await applied(subscriber), things: things, count: 3)
+        }
+    }
 }

@@ -6,6 +6,13 @@ import PostgresNIO
 /// The relay's view of `platform.outbox_deliveries`: claim due deliveries under a lease, then
 /// record what happened. Each statement is its own short transaction; nothing is held open while
 /// an event travels to its subscriber.
+///
+/// Statements that look deliveries up by key test `(state = 'PENDING') IS TRUE` rather than
+/// `state = 'PENDING'` (the same test): the plain form lets the planner read the partial index of
+/// undelivered rows in full for each lookup, an index it believes nearly empty whenever the
+/// table's statistics predate a burst. Measured on 20,000 events just written: a claim of 500
+/// took 5.7 s instead of 30 ms, and marking 500 delivered 77 ms instead of a few. The form the
+/// planner cannot match to that index leaves it the primary key.
 public struct DeliveryStore: Sendable {
     let client: PostgresClient
 
@@ -31,67 +38,11 @@ public struct DeliveryStore: Sendable {
     public func claim(
         subscribers: [String], owner: UUID, lease: Duration, limit: Int, perAggregate: Int = 1, logger: Logger
     ) async throws -> [Claim] {
-        let rows = try await client.query(
-            """
-            WITH RECURSIVE heads AS (
-                -- Each aggregate's earliest undelivered event. A skip scan over the partial index of
-                -- undelivered deliveries: one index probe per aggregate with a backlog, per subscriber,
-                -- whatever the planner believes about the table (it chose to scan every delivered row
-                -- when statistics lagged).
-                SELECT first.* FROM unnest(\(subscribers)::text[]) AS s(name) CROSS JOIN LATERAL (
-                    SELECT h.subscriber, h.aggregate_key, h.event_id, h.seq, h.state, h.next_attempt_at, h.lease_until
-                    FROM platform.outbox_deliveries h
-                    WHERE h.subscriber = s.name AND h.state <> 'DELIVERED'
-                    ORDER BY h.aggregate_key, h.seq LIMIT 1
-                ) first
-                UNION ALL
-                SELECT next.* FROM heads p CROSS JOIN LATERAL (
-                    SELECT h.subscriber, h.aggregate_key, h.event_id, h.seq, h.state, h.next_attempt_at, h.lease_until
-                    FROM platform.outbox_deliveries h
-                    WHERE h.subscriber = p.subscriber AND h.state <> 'DELIVERED' AND h.aggregate_key > p.aggregate_key
-                    ORDER BY h.aggregate_key, h.seq LIMIT 1
-                ) next
-            ), candidates AS (
-                -- A parked head, one still backing off, or one leased by a live relay holds its aggregate back.
-                SELECT subscriber, event_id FROM heads
-                WHERE state = 'PENDING' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
-                ORDER BY seq
-                LIMIT \(limit)
-            ), held AS (
-                -- Rechecked under the lock: another relay may have leased the head since the scan.
-                SELECT d.subscriber, d.aggregate_key, d.seq FROM platform.outbox_deliveries d JOIN candidates c USING (subscriber, event_id)
-                WHERE d.state = 'PENDING' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
-                FOR UPDATE OF d SKIP LOCKED
-            ), runs AS (
-                -- The head and the events after it, up to the first one that is not free to send.
-                SELECT r.subscriber, r.event_id, r.seq,
-                       row_number() OVER run AS position, bool_and(r.free) OVER run AS unbroken
-                FROM held h CROSS JOIN LATERAL (
-                    SELECT d.subscriber, d.aggregate_key, d.event_id, d.seq,
-                           d.state = 'PENDING' AND (d.lease_until IS NULL OR d.lease_until < now()) AS free
-                    FROM platform.outbox_deliveries d
-                    WHERE d.subscriber = h.subscriber AND d.aggregate_key = h.aggregate_key AND d.state <> 'DELIVERED'
-                      AND d.seq >= h.seq
-                    ORDER BY d.seq
-                    LIMIT \(perAggregate)
-                ) r
-                WINDOW run AS (PARTITION BY r.subscriber, r.aggregate_key ORDER BY r.seq)
-            ), due AS (
-                -- Over the limit, every run is cut at its end, never in its middle: the first events
-                -- of every aggregate go before the second events of any.
-                SELECT subscriber, event_id FROM runs WHERE unbroken ORDER BY position, seq LIMIT \(limit)
-            )
-            UPDATE platform.outbox_deliveries d
-            SET lease_owner = \(owner), lease_until = now() + make_interval(secs => \(lease.inSeconds)),
-                attempts = d.attempts + 1
-            FROM due, platform.outbox o
-            WHERE d.subscriber = due.subscriber AND d.event_id = due.event_id AND o.id = d.event_id
-              AND d.state = 'PENDING' AND (d.lease_until IS NULL OR d.lease_until < now())
-            RETURNING d.subscriber, d.attempts, o.id, o.type, o.aggregatetype, o.aggregateid, o.occurred_at,
-                      o.schema_version, o.trace_id, o.payload::text, d.seq
-            """, logger: logger)
+        let statement = ClaimDeliveries(
+            subscribers: subscribers, limit: limit, perAggregate: perAggregate, owner: owner, leaseSeconds: lease.inSeconds)
+        let rows = try await client.execute(statement, logger: logger)
         var claims: [(Int64, Claim)] = []
-        for try await row in rows.decode((String, Int, UUID, String, String, String, Date, Int, String?, String, Int64).self) {
+        for try await row in rows {
             let envelope = EventEnvelope(
                 id: row.2, type: row.3, aggregateType: row.4, aggregateID: row.5,
                 occurTime: Timestamp.roundedToMilliseconds(row.6), schemaVersion: row.7, traceID: row.8,
@@ -105,15 +56,12 @@ public struct DeliveryStore: Sendable {
     @discardableResult
     public func markDelivered(subscriber: String, eventIDs: [UUID], owner: UUID, logger: Logger) async throws -> Int {
         guard !eventIDs.isEmpty else { return 0 }
-        let rows = try await client.query(
-            """
-            UPDATE platform.outbox_deliveries
-            SET state = 'DELIVERED', delivered_at = now(), lease_owner = NULL, lease_until = NULL, last_error = NULL
-            WHERE subscriber = \(subscriber) AND event_id = ANY(\(eventIDs)) AND lease_owner = \(owner) AND state = 'PENDING'
-            RETURNING 1
-            """, logger: logger)
         var count = 0
-        for try await _ in rows { count += 1 }
+        for try await _ in try await client.execute(
+            MarkDelivered(subscriber: subscriber, eventIDs: eventIDs, owner: owner), logger: logger)
+        {
+            count += 1
+        }
         return count
     }
 
@@ -125,7 +73,7 @@ public struct DeliveryStore: Sendable {
             """
             UPDATE platform.outbox_deliveries
             SET lease_owner = NULL, lease_until = NULL, attempts = greatest(attempts - 1, 0)
-            WHERE subscriber = \(subscriber) AND event_id = ANY(\(eventIDs)) AND lease_owner = \(owner) AND state = 'PENDING'
+            WHERE subscriber = \(subscriber) AND event_id = ANY(\(eventIDs)) AND lease_owner = \(owner) AND (state = 'PENDING') IS TRUE
             """, logger: logger)
     }
 

@@ -30,13 +30,32 @@ public enum Inbox {
     /// before, whose effects the caller must now apply in the same transaction.
     public static func claim(consumer: String, eventIDs: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> Set<UUID> {
         guard !eventIDs.isEmpty else { return [] }
-        let rows = try await connection.query(
-            """
-            INSERT INTO platform.inbox (consumer, event_id) SELECT \(consumer), id FROM unnest(\(eventIDs)::uuid[]) AS id
-            ON CONFLICT DO NOTHING RETURNING event_id
-            """, logger: logger)
         var claimed = Set<UUID>()
-        for try await id in rows.decode(UUID.self) { claimed.insert(id) }
+        for try await id in try await connection.execute(ClaimInbox(consumer: consumer, eventIDs: eventIDs), logger: logger) {
+            claimed.insert(id)
+        }
         return claimed
     }
+}
+
+/// The inbox claim, prepared once per connection: every batch a subscriber applies runs it.
+struct ClaimInbox: PostgresPreparedStatement {
+    static let name = "curbside_inbox_claim_v1"
+    static let sql = """
+        INSERT INTO platform.inbox (consumer, event_id) SELECT $1, id FROM unnest($2::uuid[]) AS id
+        ON CONFLICT DO NOTHING RETURNING event_id
+        """
+    typealias Row = UUID
+
+    let consumer: String
+    let eventIDs: [UUID]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(consumer)
+        bindings.append(eventIDs)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(UUID.self) }
 }

@@ -146,11 +146,13 @@ public struct OutboxRelay: Service {
     /// One pass: claim, send, record. Returns how many deliveries were attempted.
     @discardableResult
     public func runOnce() async throws -> Int {
+        let started = ContinuousClock.now
         step.set("claiming deliveries")
         let claims = try await store.claim(
             subscribers: configuration.subscribers, owner: owner, lease: configuration.lease, limit: configuration.batchSize,
             perAggregate: configuration.eventsPerAggregate, logger: logger)
         guard !claims.isEmpty else { return 0 }
+        let claimed = ContinuousClock.now
         if crashPoints.afterClaim() { throw RelayCrash() }
         let chunks = Self.chunks(of: claims, size: configuration.deliveryBatchSize)
         step.set("sending \(claims.count) deliveries to \(Set(claims.map(\.subscriber)).sorted().joined(separator: ", "))")
@@ -161,6 +163,7 @@ public struct OutboxRelay: Service {
             return try await group.reduce(into: [DeliveryStore.Claim]()) { $0 += $1 }
         }
         if crashPoints.afterSend() { throw RelayCrash() }
+        let sent = ContinuousClock.now
         // One statement per subscriber records the whole batch's successes.
         step.set("recording deliveries")
         for (subscriber, done) in Dictionary(grouping: delivered, by: \.subscriber) {
@@ -168,6 +171,12 @@ public struct OutboxRelay: Service {
             Counter(label: "curbside_events_delivered_total", dimensions: [("publisher", configuration.publisher), ("subscriber", subscriber)])
                 .increment(by: done.count)
         }
+        logger.debug(
+            "relay pass",
+            metadata: [
+                "events": "\(claims.count)", "exchanges": "\(chunks.count)", "claim_ms": "\((claimed - started).inMilliseconds)",
+                "send_ms": "\((sent - claimed).inMilliseconds)", "record_ms": "\((ContinuousClock.now - sent).inMilliseconds)",
+            ])
         return claims.count
     }
 
