@@ -48,9 +48,6 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
         guard type == Event.eventType else { return nil }
         return try IntegrationEventCoding.decoder.decode(Event.self, from: payload.data)
     }
-
-    /// The stable JSON form.
-    public func encoded() throws -> Data { try IntegrationEventCoding.encoder.encode(self) }
 }
 
 /// Raw JSON carried inside an envelope, encoded as the JSON value itself (not a string).

@@ -8,10 +8,6 @@ enum EventBatchCoding {
     /// The most events one request may carry.
     static let maxEvents = 500
 
-    struct Request: Codable {
-        var events: [EventEnvelope]
-    }
-
     struct Response: Codable {
         struct Failure: Codable {
             var eventId: UUID
@@ -20,12 +16,13 @@ enum EventBatchCoding {
         var failedEvents: [Failure]
     }
 
+    /// Written and read with the payloads carried through as they are (see `EventEnvelope.encoded()`).
     static func encode(_ batch: [EventEnvelope]) throws -> Data {
-        try IntegrationEventCoding.encoder.encode(Request(events: batch))
+        Data(#"{"events":"#.utf8) + (try EventEnvelope.encodedList(batch)) + Data("}".utf8)
     }
 
     static func decodeBatch(_ data: Data) throws -> [EventEnvelope] {
-        try IntegrationEventCoding.decoder.decode(Request.self, from: data).events
+        try EventEnvelope.decodeList(from: data, key: "events")
     }
 
     static func encode(failures: [UUID: any Error]) throws -> Data {

@@ -13,9 +13,9 @@ struct EventInboxRoute {
             let subscriber = try subscriberName(context)
             let envelope: EventEnvelope
             do {
-                envelope = try IntegrationEventCoding.decoder.decode(EventEnvelope.self, from: try await body(of: request))
+                envelope = try EventEnvelope(json: try await body(of: request))
             } catch {
-                throw AIPError.invalidArgument("the body is not an event envelope", reason: "INVALID_EVENT")
+                throw AIPError.invalidArgument("the body is not an event envelope: \(Self.problem(error))", reason: "INVALID_EVENT")
             }
             try hosted(subscriber)
             try await receivers.deliver(envelope, to: subscriber)
@@ -30,7 +30,8 @@ struct EventInboxRoute {
             do {
                 events = try EventBatchCoding.decodeBatch(try await body(of: request))
             } catch {
-                throw AIPError.invalidArgument("the body is not {\"events\": [event envelope, …]}", reason: "INVALID_EVENT")
+                throw AIPError.invalidArgument(
+                    "the body is not {\"events\": [event envelope, …]}: \(Self.problem(error))", reason: "INVALID_EVENT")
             }
             guard (1...EventBatchCoding.maxEvents).contains(events.count) else {
                 throw AIPError.invalidArgument(
@@ -41,6 +42,22 @@ struct EventInboxRoute {
             return json(try EventBatchCoding.encode(failures: failures))
         }
         routes.add(method: .post, path: batch)
+    }
+
+    /// What was wrong with a body, in words safe to send back (never the body's values).
+    private static func problem(_ error: any Error) -> String {
+        func path(_ context: DecodingError.Context, _ key: (any CodingKey)? = nil) -> String {
+            let keys = context.codingPath + (key.map { [$0] } ?? [])
+            return keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingPrefix(".").description
+        }
+        switch error {
+        case let error as EnvelopeJSONError: return error.description
+        case DecodingError.keyNotFound(let key, let context): return "\(path(context, key)) is missing"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "\(path(context)) has the wrong type"
+        case DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty: return "\(path(context)) is not valid"
+        default: return "not valid JSON"
+        }
     }
 
     /// The subscriber in the path; the caller must be a service.
