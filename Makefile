@@ -45,7 +45,7 @@ stop-db: ## Stop the local PostgreSQL started by `make run`
 	@scripts/postgres.sh stop '$(PG_DIR)'
 
 test: ## Lint, then run the tests against a throwaway primary + replicas (TEST_ARGS passed to swift test)
-	@$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	@$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks Package.swift
 	# The ops console test runs the page in headless Chromium: installed here as root (Debian's
 	# package), otherwise the command to run is printed and the recipe stops before the long build.
 	scripts/ensure-chromium.sh
@@ -77,10 +77,10 @@ clean-db: ## Stop and delete the local PostgreSQL in PG_DIR
 	@scripts/postgres.sh destroy '$(PG_DIR)'
 
 format: ## Format the sources with swift-format (.swift-format)
-	@$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
+	@$(SWIFT) format format --in-place --recursive Sources Tests Benchmarks Package.swift
 
 lint: ## Check formatting as `make test` does
-	@$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	@$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks Package.swift
 
 chaos: ## The fault-injection suite: faults and scale-out under a simulated city, a 10-minute soak, invariants (scripts/chaos.py)
 	@$(SWIFT) build --product curbside
@@ -98,6 +98,8 @@ BENCH_PG_PORT ?= 54350
 bench: ## Build in release and print the benchmark table (throwaway PostgreSQL with normal durability; bench/run.sh)
 	@$(SWIFT) build -c release --product curbside-bench
 	$(SWIFT) build -c release --product curbside
+	# The in-process suite (ordo-one/benchmark, Benchmarks/CurbsideBenchmarks).
+	$(SWIFT) build -c release --product CurbsideBenchmarks
 	trap 'scripts/postgres.sh destroy "$(BENCH_PG_DIR)" || true' EXIT
 	scripts/postgres.sh destroy '$(BENCH_PG_DIR)'
 	db_env="$$(scripts/postgres.sh start '$(BENCH_PG_DIR)' '$(BENCH_PG_PORT)')"

@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // In-process benchmarks (`make bench`). Only the malloc interposer: the default traits add
+        // a runtime interposer that is not among this machine's packages.
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
@@ -188,6 +191,17 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
+        ),
+        // ordo-one/benchmark's suite of in-process hot paths (matching, fares, event coding, timestamps).
+        .executableTarget(
+            name: "CurbsideBenchmarks",
+            dependencies: [
+                "CurbsideCore", "IntegrationEvents", "DispatchService", "Trips",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/CurbsideBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // What every service's tests share: settings for the cluster `make test` starts, a platform, HTTP calls.
         .target(

@@ -8,7 +8,8 @@
 #    pings at half of that peak, paced by wrk (BENCH_RATE: the load generator must not take the
 #    server's cores: curbside-bench's own generator used two thirds of one); request → offer at
 #    50/s; trip create and get; live-channel fan-out to CURBSIDE_BENCH_FANOUT_CLIENTS (5,000) WebSockets;
-# 3. in process: PostGIS vs in-memory nearby search, Hungarian vs greedy matching, event delivery;
+# 3. in process: PostGIS vs in-memory nearby search, Hungarian vs greedy matching, event delivery,
+#    and the ordo-one/benchmark suite (Benchmarks/CurbsideBenchmarks);
 # 4. unless CURBSIDE_BENCH_COMPARE=0, bench/compare.sh: the FastAPI reference on the same
 #    drivers and workloads, and the ratios.
 #
@@ -62,6 +63,9 @@ trap - EXIT
 "$BIN/curbside-bench" matching
 # The event rows have one cell less (no throughput column).
 "$BIN/curbside-bench" events | sed 's/^| \([^|]*\) |/| \1 | |/'
+# In-process hot paths (matching, fares, event coding, timestamps) with ordo-one/benchmark, run
+# directly (bench/ordo-rows.py says why not through its plugin).
+"$BIN/CurbsideBenchmarks" --time-units nanoseconds --quiet true | bench/ordo-rows.py
 
 if [[ ${CURBSIDE_BENCH_COMPARE:-1} != 0 ]]; then
     bench/compare.sh
