@@ -56,4 +56,19 @@ import Testing
         let group = GroupCommit<Int, Int>(maxBatch: 8, maxWriters: 1) { _ in [] }
         await #expect(throws: GroupCommit<Int, Int>.MismatchedOutcomes.self) { try await group.submit(1) }
     }
+
+    @Test func aWriteThatNeverReturnsFailsItsCallersInTimeAndOthersGoOn() async throws {
+        // A write stuck for good, deaf to cancellation (a query on a connection PostgreSQL dropped).
+        let stuck = NIOLockedValueBox<CheckedContinuation<Void, Never>?>(nil)
+        let group = GroupCommit<Int, Int>(maxBatch: 1, maxWriters: 1, writeLimit: .milliseconds(200)) { items in
+            if items == [666] { await withCheckedContinuation { continuation in stuck.withLockedValue { $0 = continuation } } }
+            return items.map { $0 * 10 }
+        }
+        let started = ContinuousClock.now
+        await #expect(throws: DatabaseTimeout.self) { try await group.submit(666) }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        // The one writer is free again: the next item is written.
+        #expect(try await group.submit(7) == 70)
+        stuck.withLockedValue { $0 }?.resume()
+    }
 }

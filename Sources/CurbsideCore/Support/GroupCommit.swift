@@ -8,7 +8,11 @@ import NIOConcurrencyHelpers
 /// timer). At most `maxWriters` batches are in flight, each of at most `maxBatch` items.
 ///
 /// Writers run as detached tasks: a caller whose request is cancelled cannot cancel a batch that
-/// carries other callers' items. Waiting is therefore not cancellable; it lasts one write.
+/// carries other callers' items. Waiting is therefore not cancellable; it lasts one write, and a
+/// write lasts at most `writeLimit`: one that has not finished by then is abandoned and its callers
+/// get ``DatabaseTimeout`` (a PostgresNIO query can hang forever after a PostgreSQL restart; its
+/// callers, HTTP requests, would hang with it, and so would the server's stop). An abandoned write
+/// may still land later; the items written here are reports whose repetition is harmless.
 public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
     /// Writes a batch and returns one outcome per item, in the order of `items`.
     public typealias Write = @Sendable (_ items: [Item]) async throws -> [Outcome]
@@ -27,14 +31,17 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
     private let maxBatch: Int
     private let maxWriters: Int
     private let write: Write
+    private let writeLimit: Duration
 
     /// - Parameters:
     ///   - maxBatch: The most items one write receives.
     ///   - maxWriters: The most writes in flight at once (each holds a database connection).
-    public init(maxBatch: Int, maxWriters: Int, write: @escaping Write) {
+    ///   - writeLimit: How long one write may take before its callers are told it failed.
+    public init(maxBatch: Int, maxWriters: Int, writeLimit: Duration = .seconds(10), write: @escaping Write) {
         precondition(maxBatch > 0 && maxWriters > 0, "GroupCommit needs room for one item and one writer")
         self.maxBatch = maxBatch
         self.maxWriters = maxWriters
+        self.writeLimit = writeLimit
         self.write = write
     }
 
@@ -54,7 +61,8 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
     private func drain() async {
         while let batch = nextBatch() {
             do {
-                let outcomes = try await write(batch.map(\.item))
+                let items = batch.map(\.item)
+                let outcomes = try await withTimeout(writeLimit) { [write] in try await write(items) }
                 guard outcomes.count == batch.count else { throw MismatchedOutcomes(items: batch.count, outcomes: outcomes.count) }
                 for (waiter, outcome) in zip(batch, outcomes) { waiter.continuation.resume(returning: outcome) }
             } catch {
