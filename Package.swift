@@ -184,7 +184,7 @@ let package = Package(
         .executableTarget(
             name: "curbside-bench",
             dependencies: [
-                "CurbsideCore", "IntegrationEvents", "DispatchService",
+                "CurbsideCore", "IntegrationEvents", "DispatchService", "Notifications",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

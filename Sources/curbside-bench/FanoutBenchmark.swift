@@ -12,10 +12,12 @@ import Logging
 /// send them, for the ceiling. Delivered messages per second run from the first request sent to
 /// the last message received.
 ///
-/// The delay runs from the notification's `createTime` to the client's receipt. The service stamps
-/// `createTime` (truncated to the millisecond) as it starts the event's transaction, so the delay is
-/// commit → receipt plus the transaction itself plus up to 1 ms of truncation; both ends read the
-/// same system clock, server and benchmark being on one machine.
+/// Two delays per message. End to end, from the notification's `createTime` to the client's
+/// receipt: the service stamps `createTime` (truncated to the millisecond) as it starts the event's
+/// transaction, so this is the inbox's transaction, its commit and the fan-out (both ends read the
+/// same system clock, server and benchmark being on one machine). The fan-out step alone, from the
+/// commit's announcement on PostgreSQL's channel (heard by the benchmark as by every instance, see
+/// ``AnnouncementWatch``) to the client's receipt, both stamped by this process.
 struct FanoutBenchmark {
     let settings: PlatformSettings
     let logger: Logger
@@ -34,6 +36,10 @@ struct FanoutBenchmark {
         ).token
         let http = BenchHTTP.client()
         defer { _ = http.shutdown() }
+        let watch = AnnouncementWatch()
+        let watching = Task { await watch.run(settings: settings, logger: logger) }
+        defer { watching.cancel() }
+        try await watch.waitUntilListening()
         var producer = FanoutProducer(users: passengers.map(\.id), serviceToken: service, client: http)
         // Smaller batches shorten the receiver's transaction, which the delay includes (see above).
         producer.batchSize = max(1, min(100, BenchEnvironment.int("CURBSIDE_BENCH_FANOUT_BATCH", 100)))
@@ -41,16 +47,18 @@ struct FanoutBenchmark {
         return try await StreamClientPool.with(
             tokens: passengers.map(\.token), baseURL: BenchEnvironment.baseURL, concurrency: 200, logger: logger
         ) { pool in
-            var ledger = FanoutLedger(clients: clients)
+            var ledger = FanoutLedger(users: passengers.map(\.id), watch: watch)
             let steady = try await phase(
                 producer.batches(count: total, first: 0), interval: .seconds(Double(producer.batchSize) / Double(rate)),
                 producer: producer, pool: pool, ledger: &ledger)
             // The round robin goes on where it stopped, so every user gets its share again.
             let burst = try await phase(
                 producer.batches(count: total, first: total), interval: nil, producer: producer, pool: pool, ledger: &ledger)
+            let steadyTitle = "\(title), \(rate) events/s steady"
+            let burstTitle = "\(title), burst of \(total) events from \(producer.posters) posters (ceiling)"
             return [
-                row("\(title), \(rate) events/s steady", steady),
-                row("\(title), burst of \(total) events from \(producer.posters) posters (ceiling)", burst),
+                row(steadyTitle, steady), fanoutRow(steadyTitle, steady),
+                row(burstTitle, burst), fanoutRow(burstTitle, burst),
             ]
         }
     }
@@ -96,14 +104,30 @@ struct FanoutBenchmark {
         let p99 = LatencySample.milliseconds(result.sample.percentile(0.99))
         return "| \(title) (\(counts)) | \(Int(result.perSecond)) msg/s | \(p50) | \(p99) |"
     }
+
+    /// The fan-out step of the same messages: announced on commit → received.
+    private func fanoutRow(_ title: String, _ result: FanoutLedger.Result) -> String {
+        var counts = "\(result.fanout.count) messages"
+        if result.unheard > 0 { counts += ", \(result.unheard) whose announcement the benchmark missed" }
+        let p50 = LatencySample.milliseconds(result.fanout.percentile(0.5))
+        let p99 = LatencySample.milliseconds(result.fanout.percentile(0.99))
+        return "| \(title): fan-out step, commit announced → received (\(counts)) | | \(p50) | \(p99) |"
+    }
 }
 
 /// What the clients received, checked against what was sent. Each user's sequence numbers are kept
 /// across phases, so a message delivered twice counts as a duplicate whenever the second copy comes.
 struct FanoutLedger {
     private var seen: [Set<Int64>]
+    private let users: [UUID?]
+    private let watch: AnnouncementWatch
 
-    init(clients: Int) { seen = Array(repeating: [], count: clients) }
+    /// `users`: the clients' user ids, in the clients' order.
+    init(users: [String], watch: AnnouncementWatch) {
+        seen = Array(repeating: [], count: users.count)
+        self.users = users.map { UUID(uuidString: $0) }
+        self.watch = watch
+    }
 
     /// One phase's figures; `sample` holds one delay per distinct message (`errors`: unreadable ones).
     struct Result {
@@ -116,6 +140,9 @@ struct FanoutLedger {
         var unexpected = 0
         var perSecond = 0.0
         var sample = LatencySample()
+        /// Announced → received, for the messages whose announcement the benchmark heard.
+        var fanout = LatencySample()
+        var unheard = 0
     }
 
     /// The fields of a live-channel message the benchmark reads.
@@ -149,6 +176,13 @@ struct FanoutLedger {
                 // createTime is truncated, not rounded, so the delay is never short by the rounding;
                 // the floor only guards against a step of the system clock.
                 result.sample.add(.seconds(max(0, message.receiveTime.timeIntervalSince(created))))
+                if let id = users[user], let announced = watch.announceTime(user: id, seq: seq) {
+                    // The same process stamps both ends, so a negative delay would be a scheduling
+                    // quirk (the client's read ran before the listener's): counted as none.
+                    result.fanout.add(.seconds(max(0, message.receiveTime.timeIntervalSince(announced))))
+                } else {
+                    result.unheard += 1
+                }
             }
             result.received += distinct
             result.missing += max(0, expected[user] - distinct)
