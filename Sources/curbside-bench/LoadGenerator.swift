@@ -33,11 +33,37 @@ enum BenchHTTP {
         return request
     }
 
+    /// Sends `request` and returns the body of a 200 answer; anything else is noted in `failures`.
+    static func expectOK(_ request: HTTPClientRequest, on client: HTTPClient, failures: FirstFailure) async -> ByteBuffer? {
+        do {
+            let reply = try await send(request, on: client)
+            guard reply.status == 200 else {
+                failures.note("\(request.method.rawValue) \(request.url) answered \(reply.status): \(String(buffer: reply.body).prefix(300))")
+                return nil
+            }
+            return reply.body
+        } catch {
+            failures.note("\(request.method.rawValue) \(request.url): \(error)")
+            return nil
+        }
+    }
+
     /// A JSON object's top-level string field (enough for names, tokens and states).
     static func string(_ field: String, in body: ByteBuffer) -> String? {
         let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
         return object?[field] as? String
     }
+}
+
+/// The first thing that went wrong in a phase: a row whose calls failed says why.
+final class FirstFailure: Sendable {
+    private let first = NIOLockedValueBox<String?>(nil)
+
+    func note(_ failure: @autoclosure () -> String) {
+        first.withLockedValue { if $0 == nil { $0 = failure() } }
+    }
+
+    var text: String? { first.withLockedValue { $0 } }
 }
 
 /// Load shapes. Latency is always measured by the generator, from the moment a request was due.

@@ -34,21 +34,23 @@ struct TripsBenchmark {
         if reference {
             bodies = (0..<count).map { plainRequest(n: $0) }
         } else {
+            try await addCards(for: passengers, client: client)
             let (quotes, line) = try await quotes(for: passengers, client: client)
             lines.append(line)
             bodies = quotes.map { #"{"quoteToken":"\#($0)"}"# }
         }
         let workers = BenchEnvironment.int("CURBSIDE_BENCH_WORKERS", 32)
         let created = NIOLockedValueBox<[Int: String]>([:])
+        let failures = FirstFailure()
         let creates = await Load.closedLoop(workers: workers, items: count) { n in
             let request = BenchHTTP.request(.POST, "/v1/trips", token: passengers[n].token, json: bodies[n])
-            guard let reply = try? await BenchHTTP.send(request, on: client), reply.status == 200,
-                let name = BenchHTTP.string("name", in: reply.body)
+            guard let body = await BenchHTTP.expectOK(request, on: client, failures: failures),
+                let name = BenchHTTP.string("name", in: body)
             else { return false }
             created.withLockedValue { $0[n] = name }
             return true
         }
-        lines.append(row("\(label) trip create (closed loop, \(workers) callers)", creates))
+        lines.append(row("\(label) trip create (closed loop, \(workers) callers)", creates, failures: failures))
         // Reads are measured by wrk (bench/run.sh, workload `get`): the trips and their passengers' tokens.
         let trips = created.withLockedValue { $0 }.sorted { $0.key < $1.key }.map { "\($0.value) \(passengers[$0.key].token)" }
         try (trips.joined(separator: "\n") + "\n").write(
@@ -56,10 +58,16 @@ struct TripsBenchmark {
         return lines
     }
 
-    private func row(_ title: String, _ result: (sample: LatencySample, elapsed: Duration)) -> String {
+    private func row(_ title: String, _ result: (sample: LatencySample, elapsed: Duration), failures: FirstFailure? = nil) -> String {
         let perSecond = Double(result.sample.count) / result.elapsed.inSeconds
+        let first = failures?.text.map { "; first: \(Self.cell($0))" } ?? ""
         return
-            "| \(title) | \(Int(perSecond))/s (\(result.sample.count) ok, \(result.sample.errors) errors) | p50 \(LatencySample.milliseconds(result.sample.percentile(0.5))) | p99 \(LatencySample.milliseconds(result.sample.percentile(0.99))) |"
+            "| \(title) | \(Int(perSecond))/s (\(result.sample.count) ok, \(result.sample.errors) errors\(first)) | p50 \(LatencySample.milliseconds(result.sample.percentile(0.5))) | p99 \(LatencySample.milliseconds(result.sample.percentile(0.99))) |"
+    }
+
+    /// `text` made safe for a Markdown table cell.
+    private static func cell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "/").replacingOccurrences(of: "\n", with: " ")
     }
 
     private func latLng(_ point: (latitude: Double, longitude: Double)) -> String {
@@ -100,6 +108,28 @@ struct TripsBenchmark {
         guard rule.status == 200 else { throw BenchError("the pricing rule answered \(rule.status): \(String(buffer: rule.body))") }
     }
 
+    /// A sandbox Visa card for each passenger (tokenized as the gateway's SDK would, then added as
+    /// the app adds it): a trip request holds the fare on the passenger's default method.
+    private func addCards(for passengers: [(id: String, token: String)], client: HTTPClient) async throws {
+        let failures = FirstFailure()
+        let workers = BenchEnvironment.int("CURBSIDE_BENCH_WORKERS", 32)
+        let result = await Load.closedLoop(workers: workers, items: passengers.count) { n in
+            let token = passengers[n].token
+            let card = BenchHTTP.request(
+                .POST, "/v1/sandbox/cardTokens", token: token,
+                json: #"{"number":"4242424242424242","expMonth":12,"expYear":2099,"cvc":"123"}"#)
+            guard let body = await BenchHTTP.expectOK(card, on: client, failures: failures),
+                let cardToken = BenchHTTP.string("token", in: body)
+            else { return false }
+            let method = BenchHTTP.request(
+                .POST, "/v1/users/me/paymentMethods?requestId=\(UUID())", token: token, json: #"{"card":{"token":"\#(cardToken)"}}"#)
+            return await BenchHTTP.expectOK(method, on: client, failures: failures) != nil
+        }
+        guard result.sample.errors == 0 else {
+            throw BenchError("\(result.sample.errors) of \(passengers.count) passengers got no card: \(failures.text ?? "?")")
+        }
+    }
+
     /// One signed quote per passenger (a quote buys one trip), fetched before the measured phase.
     private func quotes(for passengers: [(id: String, token: String)], client: HTTPClient) async throws -> ([String], String) {
         let quotes = NIOLockedValueBox<[Int: String]>([:])
@@ -129,13 +159,15 @@ struct TripsBenchmark {
         let rate = BenchEnvironment.int("CURBSIDE_BENCH_OFFER_RATE", 50)
         let seconds = BenchEnvironment.int("CURBSIDE_BENCH_OFFER_SECONDS", 20)
         let passengers = try await TokenMinter(platform: platform).passengers(rate * seconds)
+        try await addCards(for: passengers, client: client)
         let (quotes, _) = try await quotes(for: passengers, client: client)
         let returned = NIOLockedValueBox<[UUID: Date]>([:])
-        _ = await Load.constantRate(rate: rate, seconds: seconds) { n in
+        let failures = FirstFailure()
+        let sent = await Load.constantRate(rate: rate, seconds: seconds) { n in
             let request = BenchHTTP.request(
                 .POST, "/v1/trips?requestId=\(UUID())", token: passengers[n].token, json: #"{"quoteToken":"\#(quotes[n])"}"#)
-            guard let reply = try? await BenchHTTP.send(request, on: client), reply.status == 200,
-                let name = BenchHTTP.string("name", in: reply.body), let id = UUID(uuidString: String(name.dropFirst("trips/".count)))
+            guard let body = await BenchHTTP.expectOK(request, on: client, failures: failures),
+                let name = BenchHTTP.string("name", in: body), let id = UUID(uuidString: String(name.dropFirst("trips/".count)))
             else { return false }
             returned.withLockedValue { $0[id] = Date() }
             return true
@@ -147,8 +179,9 @@ struct TripsBenchmark {
         for (trip, at) in requests {
             if let offered = offers[trip] { sample.add(.seconds(max(0, offered.timeIntervalSince(at)))) } else { sample.errors += 1 }
         }
+        let refused = sent.sample.errors > 0 ? ", \(sent.sample.errors) refused; first: \(Self.cell(failures.text ?? "?"))" : ""
         return
-            "| trip request returned → offer created, \(rate) requests/s (\(requests.count) requests, \(sample.errors) without offer) | p50 \(LatencySample.milliseconds(sample.percentile(0.5))) | p99 \(LatencySample.milliseconds(sample.percentile(0.99))) |"
+            "| trip request returned → offer created, \(rate) requests/s (\(requests.count) requests, \(sample.errors) without offer\(refused)) | p50 \(LatencySample.milliseconds(sample.percentile(0.5))) | p99 \(LatencySample.milliseconds(sample.percentile(0.99))) |"
     }
 
     private func firstOffers(_ trips: [UUID]) async throws -> [UUID: Date] {

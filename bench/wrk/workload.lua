@@ -49,6 +49,11 @@ function init(args)
   else
     tokens = read_tokens(work .. "/passengers.tokens")
   end
+  if #tokens == 0 then
+    -- An earlier phase produced nothing to call (every trip create failed, say): say so and stop.
+    io.stderr:write("workload.lua: nothing to call for workload '" .. workload .. "' in " .. work .. "\n")
+    os.exit(1)
+  end
 end
 
 local function random_point(scale)
