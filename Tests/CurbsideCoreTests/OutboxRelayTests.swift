@@ -279,7 +279,9 @@ final class SpreadTransport: EventTransport {
         }
     }
 
-    @Test func aCommitWakesASleepingRelay() async throws {
+    /// The append statement sends the wake-up, which PostgreSQL delivers at commit: in a transaction
+    /// and on its own (autocommit).
+    @Test(arguments: [true, false]) func aCommitWakesASleepingRelay(inTransaction: Bool) async throws {
         let (publisherDB, subscriberDB) = try await databases()
         let publisher = publisherDB.client(logger: logger)
         let subscriber = subscriberDB.client(logger: logger)
@@ -302,7 +304,14 @@ final class SpreadTransport: EventTransport {
             defer { running.cancel() }
             // Let the first (empty) pass finish and the listener start.
             try await Task.sleep(for: .milliseconds(500))
-            try await publish(["woken"], count: 1, on: publisher)
+            if inTransaction {
+                try await publish(["woken"], count: 1, on: publisher)
+            } else {
+                let writer = writer
+                try await publisher.withConnection { connection in
+                    _ = try await writer.append(Happened(thing: "woken", n: 1), occurredAt: Date(), on: connection, logger: logger)
+                }
+            }
             var delivered = false
             for _ in 0..<200 where !delivered {
                 delivered = try await undelivered(publisher) == 0
