@@ -200,6 +200,11 @@ class Platform:
             if code not in (0, -9):
                 unclean.append(f"{service}#{index}: {code}{self.held_up_by(service, index)}")
         self.processes = {}
+        if self.haproxy:
+            self.haproxy.terminate()
+            self.haproxy.wait()
+            self.haproxy = None
+        return unclean
 
     def held_up_by(self, service, index):
         """What the process's shutdown roster said it was waiting for (curbside serve logs it)."""
@@ -212,11 +217,6 @@ class Platform:
                     continue
                 said.append(f"{entry.get('message')}: stopping [{entry.get('shutdown.stopping')}]")
         return f" ({'; '.join(said[-2:])})" if said else ""
-        if self.haproxy:
-            self.haproxy.terminate()
-            self.haproxy.wait()
-            self.haproxy = None
-        return unclean
 
     def routes(self):
         """Each service's public paths as anchored regular expressions, from its OpenAPI document.
