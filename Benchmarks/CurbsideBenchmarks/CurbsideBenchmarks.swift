@@ -52,7 +52,7 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("events: 100 envelopes to JSON and back, as relays and inboxes do", configuration: quick) { benchmark in
         for _ in benchmark.scaledIterations {
-            let body = Data(#"{"events":"#.utf8) + (try EventEnvelope.encodedList(envelopes)) + Data("}".utf8)
+            let body = try EventEnvelope.encodedList(envelopes, key: "events")
             blackHole(try EventEnvelope.decodeList(from: body, key: "events"))
         }
     }

@@ -16,15 +16,17 @@ extension EventEnvelope {
         return Data(bytes)
     }
 
-    /// Several envelopes as one JSON array.
-    public static func encodedList(_ envelopes: [EventEnvelope]) throws -> Data {
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        bytes.reserveCapacity(envelopes.reduce(2) { $0 + 200 + $1.payload.data.count })
+    /// Several envelopes as `{"<key>": [envelope, …]}` (a relay's batch; ``decodeList(from:key:)`` reads it).
+    public static func encodedList(_ envelopes: [EventEnvelope], key: String) throws -> Data {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(envelopes.reduce(key.utf8.count + 8) { $0 + 200 + $1.payload.data.count })
+        JSONText.append(key, to: &bytes)
+        bytes += ":[".utf8
         for (index, envelope) in envelopes.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
             envelope.write(into: &bytes)
         }
-        bytes.append(UInt8(ascii: "]"))
+        bytes += "]}".utf8
         return Data(bytes)
     }
 

@@ -45,11 +45,9 @@ final class AnnouncementWatch: Sendable {
         heard.withLockedValue { $0[Key(user: user, seq: seq)] }
     }
 
-    /// `<user> <seq> <notification id> <client JSON>`: only the first two fields are read, so
-    /// timing a message costs a split, as forwarding it does in the service.
+    /// Read with the service's own parser, so the benchmark follows the announcement's format.
     private func note(_ payload: String, at time: Date) {
-        let fields = payload.split(separator: " ", maxSplits: 2)
-        guard fields.count == 3, let user = UUID(uuidString: String(fields[0])), let seq = Int64(fields[1]) else { return }
+        guard let (user, message) = Announcement.parse(payload), let seq = message?.seq else { return }
         heard.withLockedValue { $0[Key(user: user, seq: seq)] = time }
     }
 }

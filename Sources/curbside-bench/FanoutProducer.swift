@@ -36,7 +36,6 @@ struct FanoutProducer: Sendable {
     /// `count` events, event `n` for user `(first + n) % users.count` (round robin), encoded before
     /// anything is timed so that the posters spend no time on JSON.
     func batches(count: Int, first: Int) throws -> [Batch] {
-        let encoder = IntegrationEventCoding.encoder
         return try stride(from: 0, to: count, by: batchSize).map { start in
             var envelopes: [EventEnvelope] = []
             var events: [(id: UUID, user: Int)] = []
@@ -47,7 +46,7 @@ struct FanoutProducer: Sendable {
                 envelopes.append(envelope)
                 events.append((envelope.id, user))
             }
-            let body = String(decoding: try encoder.encode(BatchRequest(events: envelopes)), as: UTF8.self)
+            let body = String(decoding: try EventEnvelope.encodedList(envelopes, key: "events"), as: UTF8.self)
             return Batch(body: body, events: events)
         }
     }
@@ -93,11 +92,6 @@ struct FanoutProducer: Sendable {
         } catch {
             return (batch.events.map(\.user), String(describing: error))
         }
-    }
-
-    /// The request of `events:receiveBatch` (CurbsideCore's own coding type is internal to it).
-    private struct BatchRequest: Encodable {
-        var events: [EventEnvelope]
     }
 
     /// The answer: the events not applied (every other one was).

@@ -18,7 +18,7 @@ enum EventBatchCoding {
 
     /// Written and read with the payloads carried through as they are (see `EventEnvelope.encoded()`).
     static func encode(_ batch: [EventEnvelope]) throws -> Data {
-        Data(#"{"events":"#.utf8) + (try EventEnvelope.encodedList(batch)) + Data("}".utf8)
+        try EventEnvelope.encodedList(batch, key: "events")
     }
 
     static func decodeBatch(_ data: Data) throws -> [EventEnvelope] {

@@ -46,16 +46,9 @@ struct EventInboxRoute {
 
     /// What was wrong with a body, in words safe to send back (never the body's values).
     private static func problem(_ error: any Error) -> String {
-        func path(_ context: DecodingError.Context, _ key: (any CodingKey)? = nil) -> String {
-            let keys = context.codingPath + (key.map { [$0] } ?? [])
-            return keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingPrefix(".").description
-        }
         switch error {
         case let error as EnvelopeJSONError: return error.description
-        case DecodingError.keyNotFound(let key, let context): return "\(path(context, key)) is missing"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "\(path(context)) has the wrong type"
-        case DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty: return "\(path(context)) is not valid"
+        case let error as DecodingError: return DecodingErrorDescription.describe(error)
         default: return "not valid JSON"
         }
     }

@@ -48,7 +48,7 @@ public struct LiveMessage: Sendable, Equatable {
 /// What travels on the `NOTIFY` channel: `<user> <seq> <notification id> <client JSON>`, or only the
 /// user's id when that is too large (subscribers then read the table). Parsing it takes no JSON
 /// decoding, so an instance forwards a message for the cost of splitting a string.
-enum Announcement {
+public enum Announcement {
     /// PostgreSQL refuses `NOTIFY` payloads of 8,000 bytes or more.
     static let maxBytes = 7_900
 
@@ -58,7 +58,7 @@ enum Announcement {
     }
 
     /// The user and, unless only the user was announced, the message.
-    static func parse(_ payload: String) -> (UUID, LiveMessage?)? {
+    public static func parse(_ payload: String) -> (UUID, LiveMessage?)? {
         let parts = payload.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
         guard let user = UUID(uuidString: String(parts[0])) else { return nil }
         guard parts.count == 4 else { return parts.count == 1 ? (user, nil) : nil }
