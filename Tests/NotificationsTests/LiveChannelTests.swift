@@ -13,35 +13,6 @@ import Testing
 
 /// The live channel on a real socket, as the apps connect to it.
 @Suite(.serialized) struct LiveChannelTests {
-    /// A notifications server on a free port (the platform's HTTP server with the WebSocket upgrade).
-    func withServer(
-        _ extra: [String: String] = [:], _ body: @Sendable (_ port: Int, _ context: NotificationsContext) async throws -> Void
-    ) async throws {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        let settings = try TestEnvironment.settings(
-            extra.merging(["curbside.http.port": String(port), "curbside.notifications.stream_heartbeat_ms": "300"]) { $1 })
-        let platform = try await Platform(settings: settings, logger: TestEnvironment.logger)
-        try await NotificationsTestPlatform.withModules(count: 1, settings: extra) { api, _, clock in
-            let module = try NotificationsModule(platform: platform)
-            let app = try PlatformApplication.application(platform: platform, modules: [module])
-            let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: TestEnvironment.logger)
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                defer { tasks.cancelAll() }
-                try await Task.sleep(for: .milliseconds(500))
-                do {
-                    try await body(port, NotificationsContext(api: api, module: module, clock: clock))
-                } catch {
-                    await group.triggerGracefulShutdown()
-                    throw error
-                }
-                await group.triggerGracefulShutdown()
-            }
-        }
-    }
-
     func noDriver(_ user: UUID) -> TripsV1.TripNoDriverFound {
         TripsV1.TripNoDriverFound(trip: "trips/\(UUID())", passenger: "users/\(user)", endTime: Date())
     }
@@ -80,7 +51,8 @@ import Testing
     }
 
     @Test func aClientGetsItsMessagesLiveAndResumesAfterItsLastSequence() async throws {
-        try await withServer { port, context in
+        try await LiveNotificationsServer.with { server in
+            let (port, context) = (server.port, server.context)
             let user = UUID()
             let token = try await context.api.platform.tokens.issueAccessToken(
                 for: Principal(userID: user, role: .passenger, sessionID: UUID())
@@ -110,7 +82,8 @@ import Testing
     }
 
     @Test func anExpiredTokenIsCutOffAndABadOneIsRefused() async throws {
-        try await withServer(["curbside.auth.access_token_seconds": "2"]) { port, context in
+        try await LiveNotificationsServer.with(["curbside.auth.access_token_seconds": "2"]) { server in
+            let (port, context) = (server.port, server.context)
             let user = UUID()
             let token = try await context.api.platform.tokens.issueAccessToken(
                 for: Principal(userID: user, role: .passenger, sessionID: UUID())

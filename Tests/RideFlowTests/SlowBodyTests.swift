@@ -1,57 +1,11 @@
 import CurbsideCore
 import CurbsideTesting
 import Foundation
-import NIOConcurrencyHelpers
-import NIOCore
-import NIOPosix
 import Testing
 
 /// The body deadline on a live server (`RequestBodyDeadline`): a body that stops arriving gets 408
 /// and a closed connection; a keep-alive connection idle between requests is not cut by it.
 @Suite struct SlowBodyTests {
-    /// A raw HTTP/1.1 connection, read by one task for its whole life: everything the server wrote
-    /// so far, and whether it closed.
-    final class RawConnection: Sendable {
-        struct Received { var text = ""; var closed = false }
-        let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-        let received = NIOLockedValueBox(Received())
-
-        init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) { self.outbound = outbound }
-
-        /// Connects and runs `body` while a task reads the connection.
-        static func with(port: Int, _ body: @Sendable (RawConnection) async throws -> Void) async throws {
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
-                }
-            try await channel.executeThenClose { inbound, outbound in
-                let connection = RawConnection(outbound: outbound)
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for try await chunk in inbound { connection.received.withLockedValue { $0.text += String(buffer: chunk) } }
-                        connection.received.withLockedValue { $0.closed = true }
-                    }
-                    defer { group.cancelAll() }
-                    try await body(connection)
-                }
-            }
-        }
-
-        /// Sends `text` and waits (at most `seconds`) until what arrived after it satisfies `done` or the server closed.
-        func exchange(_ text: String, seconds: Double, until done: @Sendable (String) -> Bool) async throws -> (reply: String, closed: Bool) {
-            let start = received.withLockedValue { $0.text.count }
-            try await outbound.write(ByteBuffer(string: text))
-            let deadline = ContinuousClock.now + .seconds(seconds)
-            while ContinuousClock.now < deadline {
-                let now = received.withLockedValue { $0 }
-                let reply = String(now.text.dropFirst(start))
-                if now.closed || done(reply) { return (reply, now.closed) }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            throw TestFailure("no complete reply within \(seconds) s")
-        }
-    }
-
     @Test func aBodyThatStopsArrivingGets408AndTheConnectionIsClosed() async throws {
         try await AllInOneServer.run(extraSettings: ["curbside.http.body_timeout_seconds": "1"]) { server in
             let port = try #require(URL(string: server.baseURL)?.port)

@@ -17,17 +17,26 @@ public protocol WebSocketEndpoint: Sendable {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1 with the platform's channel handlers, upgrading requests to `endpoints` to WebSockets.
-    static func curbside(endpoints: [any WebSocketEndpoint], channelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler])
-        -> HTTPServerBuilder
-    {
-        guard !endpoints.isEmpty else { return .http1(configuration: .init(additionalChannelHandlers: channelHandlers())) }
-        return .http1WebSocketUpgrade(
-            configuration: .init(http1: .init(additionalChannelHandlers: channelHandlers()))
-        ) { request, _, logger in
-            let path = request.path.map { String($0.prefix { $0 != "?" }) } ?? ""
-            guard let endpoint = endpoints.first(where: { $0.path == path }) else { return .dontUpgrade }
-            return await endpoint.upgrade(request, logger: logger)
+    /// HTTP/1.1 with the platform's channel handlers, upgrading requests to `endpoints` to WebSockets;
+    /// each connection's first request head must arrive within `headTimeout` (``FirstRequestGuard``).
+    static func curbside(
+        endpoints: [any WebSocketEndpoint], headTimeout: TimeAmount,
+        channelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler]
+    ) -> HTTPServerBuilder {
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: channelHandlers())
+        guard !endpoints.isEmpty else {
+            return .init { responder in
+                FirstRequestGuarded(inner: HTTP1Channel(responder: responder, configuration: http1), timeout: headTimeout)
+            }
+        }
+        return .init { responder in
+            FirstRequestGuarded(
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init(http1: http1)) { request, _, logger in
+                    let path = request.path.map { String($0.prefix { $0 != "?" }) } ?? ""
+                    guard let endpoint = endpoints.first(where: { $0.path == path }) else { return .dontUpgrade }
+                    return await endpoint.upgrade(request, logger: logger)
+                },
+                timeout: headTimeout)
         }
     }
 }

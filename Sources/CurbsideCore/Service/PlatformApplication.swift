@@ -41,7 +41,8 @@ public enum PlatformApplication {
         var app = Application(
             router: router,
             server: .curbside(
-                endpoints: modules.flatMap(\.webSocketEndpoints), channelHandlers: { [RequestBodyDeadline(timeout: bodyTimeout)] }),
+                endpoints: modules.flatMap(\.webSocketEndpoints), headTimeout: bodyTimeout,
+                channelHandlers: { [RequestBodyDeadline(timeout: bodyTimeout)] }),
             configuration: .init(
                 address: .hostname(platform.settings.http.host, port: platform.settings.http.port),
                 serverName: "curbside"),

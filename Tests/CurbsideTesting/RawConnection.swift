@@ -1,0 +1,61 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A raw TCP connection to a test server (HTTP/1.1 written by hand), read by one task for its
+/// whole life: everything the server wrote so far, and whether it closed.
+public final class RawConnection: Sendable {
+    public struct Received: Sendable {
+        public var text = ""
+        public var closed = false
+    }
+    public let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    public let received = NIOLockedValueBox(Received())
+
+    init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) { self.outbound = outbound }
+
+    /// Connects and runs `body` while a task reads the connection.
+    public static func with(port: Int, _ body: @Sendable (RawConnection) async throws -> Void) async throws {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        try await channel.executeThenClose { inbound, outbound in
+            let connection = RawConnection(outbound: outbound)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // Closed however the read ends: by the server's FIN or a reset.
+                    defer { connection.received.withLockedValue { $0.closed = true } }
+                    for try await chunk in inbound { connection.received.withLockedValue { $0.text += String(buffer: chunk) } }
+                }
+                defer { group.cancelAll() }
+                try await body(connection)
+            }
+        }
+    }
+
+    /// Sends `text` and waits (at most `seconds`) until what arrived after it satisfies `done` or the server closed.
+    public func exchange(_ text: String, seconds: Double, until done: @Sendable (String) -> Bool) async throws -> (reply: String, closed: Bool) {
+        let start = received.withLockedValue { $0.text.count }
+        try await outbound.write(ByteBuffer(string: text))
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            let now = received.withLockedValue { $0 }
+            let reply = String(now.text.dropFirst(start))
+            if now.closed || done(reply) { return (reply, now.closed) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("no complete reply within \(seconds) s")
+    }
+
+    /// Whether the server has closed the connection within `limit`.
+    public func closedByServer(within limit: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if received.withLockedValue({ $0.closed }) { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+}
