@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test(arguments: Opening.allCases) func aConnectionWithoutARequestIsClosedAfterTheHeadDeadline(_ opening: Opening) async throws {
-        try await LiveNotificationsServer.with(["curbside.http.body_timeout_seconds": "1"]) { server in
+        try await LiveNotificationsServer.with(["curbside.http.header_timeout_seconds": "1"]) { server in
             try await RawConnection.with(port: server.port) { connection in
                 let opened = ContinuousClock.now
                 if !opening.bytes.isEmpty { try await connection.outbound.write(ByteBuffer(string: opening.bytes)) }
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func requestsWhoseHeadArrivedOutliveTheHeadDeadline() async throws {
-        try await LiveNotificationsServer.with(["curbside.http.body_timeout_seconds": "1"]) { server in
+        try await LiveNotificationsServer.with(["curbside.http.header_timeout_seconds": "1"]) { server in
             // A keep-alive connection: its first head arrived, so the guard has stepped aside.
             try await RawConnection.with(port: server.port) { connection in
                 let request = "GET /healthz HTTP/1.1\r\nHost: curbside\r\n\r\n"

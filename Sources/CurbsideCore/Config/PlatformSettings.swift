@@ -13,6 +13,9 @@ public struct PlatformSettings: Sendable {
         public var port: Int
         public var maxBodyBytes: Int
         public var bodyTimeout: Duration
+        /// How long a new connection may take to send its first request head before it is closed
+        /// (a connection without a request is also closed at once when the server starts to stop).
+        public var headerTimeout: Duration
         /// Believe `X-Forwarded-For` (only behind a load balancer that sets it).
         public var trustForwardedFor: Bool
         /// How long a graceful stop may take before whatever is still running is cancelled.
@@ -94,6 +97,7 @@ public struct PlatformSettings: Sendable {
             port: config.int(forKey: "http.port", default: 8080),
             maxBodyBytes: config.int(forKey: "http.max_body_bytes", default: 1 << 20),
             bodyTimeout: .seconds(config.int(forKey: "http.body_timeout_seconds", default: 10)),
+            headerTimeout: .seconds(config.int(forKey: "http.header_timeout_seconds", default: 30)),
             trustForwardedFor: config.bool(forKey: "http.trust_forwarded_for", default: false),
             shutdownGrace: .seconds(config.int(forKey: "http.shutdown_grace_seconds", default: 25))
         )

@@ -9,7 +9,8 @@ import NIOCore
 /// negotiation, where neither the server's quiescing nor task cancellation reaches it. One
 /// connection that opened and never sent a request (a client's pooled spare, a port scanner,
 /// a slow-loris) kept a stopping server waiting until the process was killed. It also bounds
-/// how long a client may take over the head, as ``RequestBodyDeadline`` bounds the body.
+/// how long a client may take over its first head (`http.header_timeout_seconds`), as
+/// ``RequestBodyDeadline`` bounds each body.
 ///
 /// The handler sits first in the pipeline and only looks for the blank line that ends the head;
 /// once it has passed, it removes itself and the HTTP handlers (or the WebSocket) own the connection.

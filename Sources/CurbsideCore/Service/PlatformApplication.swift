@@ -38,10 +38,11 @@ public enum PlatformApplication {
     ) throws -> some ApplicationProtocol {
         let router = try router(platform: platform, modules: modules)
         let bodyTimeout = TimeAmount.nanoseconds(Int64(platform.settings.http.bodyTimeout.inSeconds * 1_000_000_000))
+        let headerTimeout = TimeAmount.nanoseconds(Int64(platform.settings.http.headerTimeout.inSeconds * 1_000_000_000))
         var app = Application(
             router: router,
             server: .curbside(
-                endpoints: modules.flatMap(\.webSocketEndpoints), headTimeout: bodyTimeout,
+                endpoints: modules.flatMap(\.webSocketEndpoints), headTimeout: headerTimeout,
                 channelHandlers: { [RequestBodyDeadline(timeout: bodyTimeout)] }),
             configuration: .init(
                 address: .hostname(platform.settings.http.host, port: platform.settings.http.port),
