@@ -18,15 +18,15 @@ public protocol WebSocketEndpoint: Sendable {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with the platform's channel handlers, upgrading requests to `endpoints` to WebSockets;
-    /// each connection's first request head must arrive within `headTimeout` (``FirstRequestGuard``).
+    /// each connection's first request head must arrive within `headerTimeout` (``FirstRequestGuard``).
     static func curbside(
-        endpoints: [any WebSocketEndpoint], headTimeout: TimeAmount,
+        endpoints: [any WebSocketEndpoint], headerTimeout: TimeAmount,
         channelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler]
     ) -> HTTPServerBuilder {
         let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: channelHandlers())
         guard !endpoints.isEmpty else {
             return .init { responder in
-                FirstRequestGuarded(inner: HTTP1Channel(responder: responder, configuration: http1), timeout: headTimeout)
+                FirstRequestGuarded(inner: HTTP1Channel(responder: responder, configuration: http1), timeout: headerTimeout)
             }
         }
         return .init { responder in
@@ -36,7 +36,7 @@ extension HTTPServerBuilder {
                     guard let endpoint = endpoints.first(where: { $0.path == path }) else { return .dontUpgrade }
                     return await endpoint.upgrade(request, logger: logger)
                 },
-                timeout: headTimeout)
+                timeout: headerTimeout)
         }
     }
 }

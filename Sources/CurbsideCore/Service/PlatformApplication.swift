@@ -37,12 +37,12 @@ public enum PlatformApplication {
         platform: Platform, modules: [any ServiceModule], extraServices: [any Service] = [], roster: ShutdownRoster? = nil
     ) throws -> some ApplicationProtocol {
         let router = try router(platform: platform, modules: modules)
-        let bodyTimeout = TimeAmount.nanoseconds(Int64(platform.settings.http.bodyTimeout.inSeconds * 1_000_000_000))
-        let headerTimeout = TimeAmount.nanoseconds(Int64(platform.settings.http.headerTimeout.inSeconds * 1_000_000_000))
+        let bodyTimeout = TimeAmount(platform.settings.http.bodyTimeout)
+        let headerTimeout = TimeAmount(platform.settings.http.headerTimeout)
         var app = Application(
             router: router,
             server: .curbside(
-                endpoints: modules.flatMap(\.webSocketEndpoints), headTimeout: headerTimeout,
+                endpoints: modules.flatMap(\.webSocketEndpoints), headerTimeout: headerTimeout,
                 channelHandlers: { [RequestBodyDeadline(timeout: bodyTimeout)] }),
             configuration: .init(
                 address: .hostname(platform.settings.http.host, port: platform.settings.http.port),
