@@ -44,7 +44,7 @@ run: ## Migrate and serve; starts a local PostgreSQL in PG_DIR unless CURBSIDE_D
 stop-db: ## Stop the local PostgreSQL started by `make run`
 	@scripts/postgres.sh stop '$(PG_DIR)'
 
-test: ## Lint, then run the tests against a throwaway primary + replicas (TEST_ARGS passed to swift test)
+test: ## Lint, then run the tests against a throwaway primary + replicas (TEST_ARGS passed to the testing library)
 	@$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks Package.swift
 	# The ops console test runs the page in headless Chromium: installed here as root (Debian's
 	# package), otherwise the command to run is printed and the recipe stops before the long build.
@@ -64,7 +64,9 @@ test: ## Lint, then run the tests against a throwaway primary + replicas (TEST_A
 	# Suites run one after another: they share each service's database, and a background job
 	# of one suite's server (the offer sweeper, the analytics exporter) would take another
 	# suite's work. Concurrency is tested inside tests, against one shared database.
-	CURBSIDE_TEST_BINARY="$$(pwd)/$(CURBSIDE)" $(SWIFT) test --no-parallel $(TEST_ARGS)
+	# scripts/run-tests.py runs the test bundle as `swift test --no-parallel` would, with its output
+	# unbuffered and a watchdog: a test running past TEST_HANG_SECONDS (300) is named and fails the run.
+	CURBSIDE_TEST_BINARY="$$(pwd)/$(CURBSIDE)" scripts/run-tests.py $(TEST_ARGS)
 	# Every money movement of the whole suite, checked once more: the ledger must balance.
 	$(CURBSIDE) ledger audit
 	# Every service's API fuzzed by schemathesis as admin, passenger and driver (no 5xx, every

@@ -60,13 +60,15 @@ import Testing
                 for: Principal(userID: UUID(), role: .passenger, sessionID: UUID())
             ).token
             let heartbeats = Counter()
-            let close = try await WebSocketClient.connect(
-                url: "ws://127.0.0.1:\(server.port)/v1/stream?access_token=\(token)&after=0", logger: TestEnvironment.logger
-            ) { inbound, _, _ in
-                let until = ContinuousClock.now + .milliseconds(2500)
-                for try await _ in inbound.messages(maxSize: 1 << 16) {
-                    await heartbeats.add()
-                    if ContinuousClock.now > until { return }
+            let close = try await withTimeout(.seconds(20), throwing: TestFailure("the live channel went quiet")) {
+                try await WebSocketClient.connect(
+                    url: "ws://127.0.0.1:\(server.port)/v1/stream?access_token=\(token)&after=0", logger: TestEnvironment.logger
+                ) { inbound, _, _ in
+                    let until = ContinuousClock.now + .milliseconds(2500)
+                    for try await _ in inbound.messages(maxSize: 1 << 16) {
+                        await heartbeats.add()
+                        if ContinuousClock.now > until { return }
+                    }
                 }
             }
             #expect(await heartbeats.value >= 6)

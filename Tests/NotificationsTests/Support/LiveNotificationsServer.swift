@@ -33,14 +33,30 @@ struct LiveNotificationsServer: Sendable {
             let server = LiveNotificationsServer(
                 port: port, context: NotificationsContext(api: api, module: module, clock: clock), group: group,
                 running: Task { try await group.run() })
-            try await Task.sleep(for: .milliseconds(500))
             do {
+                try await waitUntilListening(port: port)
                 try await body(server)
             } catch {
                 _ = await server.stop(within: .seconds(30))
                 throw error
             }
             #expect(await server.stop(within: .seconds(30)), "the server did not stop")
+        }
+    }
+
+    /// Returns once the server accepts connections on `port` (a fixed sleep was too short on a busy machine).
+    private static func waitUntilListening(port: Int, within limit: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            do {
+                let probe = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connect(host: "127.0.0.1", port: port).get()
+                try await probe.close()
+                return
+            } catch {
+                if ContinuousClock.now >= deadline { throw error }
+                try await Task.sleep(for: .milliseconds(50))
+            }
         }
     }
 
