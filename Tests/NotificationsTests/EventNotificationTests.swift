@@ -54,8 +54,8 @@ import Testing
             }
             try await context.deliver(event, id: id)
             #expect(try await context.stored(passenger).count == 1)
-            try await context.module.pushWorker.pass()
-            try await context.module.pushWorker.pass()
+            try await context.sendDuePushes()
+            try await context.sendDuePushes()
             #expect(await recorder.sent.filter { $0.token == token }.count == 1)
             #expect(try await context.pushStates(passenger) == ["SENT"])
         }
