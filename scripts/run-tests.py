@@ -41,29 +41,27 @@ def bundle() -> str:
 
 
 class Watch:
-    """What the event stream says is running: test id → (name, start time)."""
+    """What the event stream says is running: each test function in flight and when it started."""
 
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
         self.running: dict[str, float] = {}
-        self.finished = False
         self.lock = threading.Lock()
 
     def follow(self, path: str, process: subprocess.Popen) -> None:
-        with open(path, encoding="utf-8") as stream:
+        pending = b""
+        with open(path, "rb") as stream:
             while True:
-                line = stream.readline()
-                if not line:
+                chunk = stream.read()
+                if not chunk:
                     if process.poll() is not None:
                         return
                     time.sleep(0.2)
                     continue
-                if not line.endswith("\n"):
-                    # A record still being written: read it whole next time.
-                    stream.seek(stream.tell() - len(line.encode("utf-8")))
-                    time.sleep(0.05)
-                    continue
-                self.record(json.loads(line))
+                # A record still being written stays in `pending` until its newline arrives.
+                *records, pending = (pending + chunk).split(b"\n")
+                for record in records:
+                    self.record(json.loads(record))
 
     def record(self, record: dict) -> None:
         payload = record.get("payload", {})
@@ -76,12 +74,11 @@ class Watch:
             kind, test = payload.get("kind"), payload.get("testID")
             if kind == "testStarted" and test in self.names:
                 self.running[test] = time.monotonic()
-            elif kind in ("testEnded", "testSkipped") and test in self.running:
-                del self.running[test]
-            elif kind == "runEnded":
-                self.finished = True
+            elif kind in ("testEnded", "testSkipped"):
+                self.running.pop(test, None)
 
-    def overdue(self) -> list[tuple[str, float]]:
+    def in_flight(self) -> list[tuple[str, float]]:
+        """The tests running now with their seconds so far, longest first."""
         now = time.monotonic()
         with self.lock:
             return sorted(((self.names[test], now - start) for test, start in self.running.items()), key=lambda item: -item[1])
@@ -100,7 +97,7 @@ def run_swift_testing(test_bundle: str, arguments: list[str]) -> int:
         follower.start()
         while process.poll() is None:
             time.sleep(1)
-            in_flight = watch.overdue()
+            in_flight = watch.in_flight()
             if not in_flight or in_flight[0][1] < HANG_SECONDS:
                 continue
             log(f"HUNG: {in_flight[0][0]} has been running for {in_flight[0][1]:.0f} s "

@@ -7,10 +7,10 @@ import NIOPosix
 /// whole life: everything the server wrote so far, and whether it closed.
 public final class RawConnection: Sendable {
     public struct Received: Sendable {
-        public var text = ""
-        /// The same bytes as they came, for what is not text (WebSocket frames).
         public var bytes: [UInt8] = []
         public var closed = false
+        /// The bytes as text (HTTP/1.1 heads and JSON bodies).
+        public var text: String { String(decoding: bytes, as: UTF8.self) }
     }
     public let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     public let received = NIOLockedValueBox(Received())
@@ -30,10 +30,7 @@ public final class RawConnection: Sendable {
                     // Closed however the read ends: by the server's FIN or a reset.
                     defer { connection.received.withLockedValue { $0.closed = true } }
                     for try await chunk in inbound {
-                        connection.received.withLockedValue {
-                            $0.text += String(buffer: chunk)
-                            $0.bytes += chunk.readableBytesView
-                        }
+                        connection.received.withLockedValue { $0.bytes += chunk.readableBytesView }
                     }
                 }
                 defer { group.cancelAll() }

@@ -1,8 +1,6 @@
 import CurbsideCore
 import CurbsideTesting
 import Foundation
-import NIOCore
-import NIOPosix
 import ServiceLifecycle
 import Testing
 
@@ -20,9 +18,7 @@ struct LiveNotificationsServer: Sendable {
     static func with(
         _ extra: [String: String] = [:], _ body: @Sendable (LiveNotificationsServer) async throws -> Void
     ) async throws {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
+        let port = try await LocalPorts.free(1)[0]
         let settings = try TestEnvironment.settings(
             extra.merging(["curbside.http.port": String(port), "curbside.notifications.stream_heartbeat_ms": "300"]) { $1 })
         let platform = try await Platform(settings: settings, logger: TestEnvironment.logger)
@@ -34,29 +30,13 @@ struct LiveNotificationsServer: Sendable {
                 port: port, context: NotificationsContext(api: api, module: module, clock: clock), group: group,
                 running: Task { try await group.run() })
             do {
-                try await waitUntilListening(port: port)
+                try await LocalPorts.waitUntilListening(port)
                 try await body(server)
             } catch {
                 _ = await server.stop(within: .seconds(30))
                 throw error
             }
             #expect(await server.stop(within: .seconds(30)), "the server did not stop")
-        }
-    }
-
-    /// Returns once the server accepts connections on `port` (a fixed sleep was too short on a busy machine).
-    private static func waitUntilListening(port: Int, within limit: Duration = .seconds(20)) async throws {
-        let deadline = ContinuousClock.now + limit
-        while true {
-            do {
-                let probe = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .connect(host: "127.0.0.1", port: port).get()
-                try await probe.close()
-                return
-            } catch {
-                if ContinuousClock.now >= deadline { throw error }
-                try await Task.sleep(for: .milliseconds(50))
-            }
         }
     }
 

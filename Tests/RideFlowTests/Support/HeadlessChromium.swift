@@ -46,7 +46,7 @@ final class HeadlessChromium: Sendable {
     /// Starts Chromium headless on `url`, logging to `logFile`.
     init(url: String, logFile: URL, windowSize: (width: Int, height: Int) = (1400, 900)) async throws {
         let binary = try Self.locate()
-        debuggingPort = try await AllInOneServer.freePorts(1)[0]
+        debuggingPort = try await LocalPorts.free(1)[0]
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-\(UUID())")
         self.logFile = logFile
         guard FileManager.default.createFile(atPath: logFile.path, contents: nil) else {

@@ -14,7 +14,7 @@ struct ProcessCluster: Sendable {
     static func run(_ body: @Sendable (ProcessCluster) async throws -> Void) async throws {
         guard let binary else { throw TestFailure("CURBSIDE_TEST_BINARY is not set (run the tests with `make test`)") }
         let services: [ServiceName] = [.users, .trips, .dispatch, .payments, .notifications]
-        let ports = try await AllInOneServer.freePorts(services.count)
+        let ports = try await LocalPorts.free(services.count)
         var urls: [ServiceName: String] = [:]
         for (service, port) in zip(services, ports) { urls[service] = "http://127.0.0.1:\(port)" }
         let logs = FileManager.default.temporaryDirectory.appendingPathComponent("curbside-processes-\(UUID())")

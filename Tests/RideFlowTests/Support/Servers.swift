@@ -8,7 +8,6 @@ import Hummingbird
 import IntegrationEvents
 import Logging
 import NIOCore
-import NIOPosix
 import Notifications
 import Payments
 import ServiceLifecycle
@@ -21,7 +20,7 @@ struct AllInOneServer: Sendable {
     let baseURL: String
 
     static func run(extraSettings: [String: String] = [:], _ body: @Sendable (AllInOneServer) async throws -> Void) async throws {
-        let port = try await freePorts(1)[0]
+        let port = try await LocalPorts.free(1)[0]
         var settings = try TestEnvironment.settings(extraSettings.merging(["curbside.http.port": String(port)]) { $1 })
         settings.events.exportDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("ride-\(UUID())").path
         let platform = try await Platform(settings: settings, logger: TestEnvironment.logger)
@@ -52,17 +51,6 @@ struct AllInOneServer: Sendable {
     }
 
     /// Ports nothing listens on right now (bound and released).
-    static func freePorts(_ count: Int) async throws -> [Int] {
-        var channels: [any Channel] = []
-        for _ in 0..<count {
-            channels.append(
-                try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get())
-        }
-        let ports = channels.compactMap { $0.localAddress?.port }
-        for channel in channels { try await channel.close() }
-        return ports
-    }
-
     static func waitUntilReady(_ base: String) async throws {
         for _ in 0..<100 {
             if let reply = try? await LiveHTTP.call(.get, base + "/healthz"), reply.status == 200 { return }
