@@ -113,9 +113,11 @@ struct EventDeliveryBenchmark {
     ) async throws -> [String] {
         var lines: [String] = []
         let notifications = OutboxNotifications(connection: database, logger: logger)
+        // CURBSIDE_BENCH_RELAY_LANES compares lane counts; the default is the platform's.
+        let lanes = Int(ProcessInfo.processInfo.environment["CURBSIDE_BENCH_RELAY_LANES"] ?? "") ?? settings.events.relayLanes
         let relay = OutboxRelay(
             store: DeliveryStore(client: client), transport: transport,
-            configuration: .init(subscribers: [Self.subscriber], pollInterval: .milliseconds(500)),
+            configuration: .init(subscribers: [Self.subscriber], pollInterval: .milliseconds(500), lanes: lanes),
             logger: logger, notifications: notifications)
         let background = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in

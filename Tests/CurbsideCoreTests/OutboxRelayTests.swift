@@ -53,14 +53,20 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 /// Sends each batch to one of several receivers (several instances of the subscribing service),
-/// counting the events sent.
+/// counting the events sent and the most exchanges ever in flight at once.
 final class SpreadTransport: EventTransport {
     let receivers: [RecordingReceiver]
+    /// How long each exchange takes before the receiver sees it, like a network round trip.
+    let latency: Duration
     let sent = NIOLockedValueBox(0)
+    private let inFlight = NIOLockedValueBox((now: 0, most: 0))
 
-    init(receivers: [RecordingReceiver]) {
+    init(receivers: [RecordingReceiver], latency: Duration = .zero) {
         self.receivers = receivers
+        self.latency = latency
     }
+
+    var mostExchangesAtOnce: Int { inFlight.withLockedValue { $0.most } }
 
     func deliver(_ envelope: EventEnvelope, to subscriber: String) async throws {
         sent.withLockedValue { $0 += 1 }
@@ -69,6 +75,9 @@ final class SpreadTransport: EventTransport {
 
     func deliver(batch: [EventEnvelope], to subscriber: String) async -> [UUID: any Error] {
         sent.withLockedValue { $0 += batch.count }
+        inFlight.withLockedValue { $0.now += 1; $0.most = max($0.most, $0.now) }
+        defer { inFlight.withLockedValue { $0.now -= 1 } }
+        if latency > .zero { try? await Task.sleep(for: latency) }
         return await receivers.randomElement()!.receive(batch: batch)
     }
 }
@@ -425,6 +434,75 @@ final class SpreadTransport: EventTransport {
             try await publishing.value
             try await drain(relays, publisher: publisher)
             Self.assertOncePerEventAndInOrder(try await applied(subscriber), things: things, count: 25)
+        }
+    }
+
+    /// Waits (at most 30 s) until every delivery is done.
+    func waitUntilDelivered(_ publisher: PostgresClient) async throws {
+        for _ in 0..<600 {
+            if try await undelivered(publisher) == 0 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("deliveries still pending after 30 s")
+    }
+
+    @Test func theLanesOfARunningRelayOverlapAndKeepEachAggregatesOrder() async throws {
+        let (publisherDB, subscriberDB) = try await databases()
+        let publisher = publisherDB.client(logger: logger)
+        let subscriber = subscriberDB.client(logger: logger)
+        let things = (0..<12).map { "l\($0)" }
+        let logger = logger
+        try await withRunningClients([publisher, subscriber]) {
+            // Each exchange takes a while, so a lane that only claimed after the previous pass ended
+            // would never overlap another; a pass is one exchange (delivery batch = pass size).
+            let consumers = SpreadTransport(
+                receivers: (0..<2).map { _ in RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger) },
+                latency: .milliseconds(40))
+            let relay = OutboxRelay(
+                store: DeliveryStore(client: publisher), transport: consumers,
+                configuration: .init(
+                    subscribers: [Self.subscriber], batchSize: 20, deliveryBatchSize: 20, eventsPerAggregate: 3,
+                    pollInterval: .milliseconds(10), lanes: 3),
+                logger: logger)
+            let running = Task { try await relay.run() }
+            defer { running.cancel() }
+            try await publish(things, count: 15, on: publisher)
+            try await waitUntilDelivered(publisher)
+            Self.assertOncePerEventAndInOrder(try await applied(subscriber), things: things, count: 15)
+            #expect(consumers.mostExchangesAtOnce >= 2, "the lanes' passes never overlapped")
+        }
+    }
+
+    @Test func aLaneReachingACrashPointStopsTheWholeRelayAndASurvivorLosesNothing() async throws {
+        let (publisherDB, subscriberDB) = try await databases()
+        let publisher = publisherDB.client(logger: logger)
+        let subscriber = subscriberDB.client(logger: logger)
+        let things = ["x", "y", "z"]
+        try await withRunningClients([publisher, subscriber]) {
+            try await publish(things, count: 6, on: publisher)
+            let transport = SpreadTransport(receivers: [RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger)])
+            // Only the first pass to finish sending dies; the process's other lanes would go on
+            // delivering if a crash ended its own lane only.
+            let passesSent = NIOLockedValueBox(0)
+            var crash = OutboxRelay.CrashPoints()
+            crash.afterSend = {
+                passesSent.withLockedValue {
+                    $0 += 1
+                    return $0 == 1
+                }
+            }
+            let doomed = OutboxRelay(
+                store: DeliveryStore(client: publisher), transport: transport,
+                configuration: .init(
+                    subscribers: [Self.subscriber], batchSize: 2, deliveryBatchSize: 2, eventsPerAggregate: 1,
+                    lease: .milliseconds(300), pollInterval: .milliseconds(10), lanes: 3),
+                logger: logger, crashPoints: crash)
+            // A dead process's lanes all stop: run() returns instead of the other lanes going on.
+            try await withTimeout(.seconds(10), throwing: TestFailure("the relay kept running after a lane crashed")) {
+                try await doomed.run()
+            }
+            try await drain([relay(publisher, transport, lease: .milliseconds(300))], publisher: publisher)
+            Self.assertOncePerEventAndInOrder(try await applied(subscriber), things: things, count: 6)
         }
     }
 

@@ -37,12 +37,19 @@ public struct OutboxRelay: Service {
         public var maxAttempts: Int
         public var baseBackoff: Duration
         public var maxBackoff: Duration
+        /// Passes in flight at once. While one pass waits on its subscribers, another leases what
+        /// was written meanwhile, so an event committed just after a claim does not wait a whole
+        /// exchange before its own begins. Order per aggregate holds as between two relays: a leased
+        /// event holds the rest of its aggregate back.
+        public var lanes: Int
 
         public init(
             subscribers: [String], batchSize: Int = 500, deliveryBatchSize: Int = 100, eventsPerAggregate: Int = 50,
             lease: Duration = .seconds(30), pollInterval: Duration = .milliseconds(200),
-            maxAttempts: Int = 10, baseBackoff: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(300)
+            maxAttempts: Int = 10, baseBackoff: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(300),
+            lanes: Int = 2
         ) {
+            self.lanes = max(1, lanes)
             self.subscribers = subscribers
             self.batchSize = max(1, batchSize)
             self.deliveryBatchSize = max(1, deliveryBatchSize)
@@ -90,43 +97,54 @@ public struct OutboxRelay: Service {
             return
         }
         await cancelWhenGracefulShutdown {
-            var lastReport = ContinuousClock.now - .seconds(3600)
-            while !Task.isCancelled {
-                if ContinuousClock.now - lastReport > .seconds(5) {
-                    step.set("reporting the backlog")
-                    _ = try? await abandon(after: .seconds(10)) { await reportBacklog() }
-                    lastReport = .now
+            // A lane that reaches a crash point throws, which stops the other lanes too, as the
+            // death of the process would.
+            try? await withThrowingDiscardingTaskGroup { group in
+                for lane in 0..<configuration.lanes {
+                    group.addTask { try await passes(reportingBacklog: lane == 0, step: lane == 0 ? step : RelayStep()) }
                 }
-                let sent: Int
-                do {
-                    // A pass longer than its lease is pointless (its deliveries go to another relay)
-                    // and one that never returns must not stop delivery or the shutdown.
-                    sent = try await abandon(after: configuration.lease) { try await runOnce() }
-                } catch is RelayCrash {
-                    return
-                } catch let error as WorkAbandoned {
-                    let (what, since) = step.current
-                    logger.error(
-                        "outbox relay pass abandoned; its deliveries are retried when their lease expires",
-                        metadata: [
-                            "error.message": "\(error)", "relay.step": "\(what)",
-                            "relay.step_seconds": "\((ContinuousClock.now - since).inSeconds)",
-                        ])
-                    sent = 0
-                } catch {
-                    // Shutdown interrupting a pass is not a failure worth waking anyone for.
-                    if Task.isCancelled { return }
-                    logger.warning("outbox relay pass failed", metadata: ["error.message": "\(String(reflecting: error))"])
-                    sent = 0
-                }
-                // A full batch means more is waiting: go again at once.
-                if sent < configuration.batchSize {
-                    step.set("waiting for new events")
-                    if let notifications {
-                        await notifications.wait(upTo: configuration.pollInterval)
-                    } else {
-                        try? await Task.sleep(for: configuration.pollInterval)
-                    }
+            }
+        }
+    }
+
+    /// One lane: passes one after another until cancelled.
+    private func passes(reportingBacklog: Bool, step: RelayStep) async throws {
+        var lastReport = ContinuousClock.now - .seconds(3600)
+        while !Task.isCancelled {
+            if reportingBacklog && ContinuousClock.now - lastReport > .seconds(5) {
+                step.set("reporting the backlog")
+                _ = try? await abandon(after: .seconds(10)) { await reportBacklog() }
+                lastReport = .now
+            }
+            let sent: Int
+            do {
+                // A pass longer than its lease is pointless (its deliveries go to another relay)
+                // and one that never returns must not stop delivery or the shutdown.
+                sent = try await abandon(after: configuration.lease) { try await runOnce(step: step) }
+            } catch let crash as RelayCrash {
+                throw crash
+            } catch let error as WorkAbandoned {
+                let (what, since) = step.current
+                logger.error(
+                    "outbox relay pass abandoned; its deliveries are retried when their lease expires",
+                    metadata: [
+                        "error.message": "\(error)", "relay.step": "\(what)",
+                        "relay.step_seconds": "\((ContinuousClock.now - since).inSeconds)",
+                    ])
+                sent = 0
+            } catch {
+                // Shutdown interrupting a pass is not a failure worth waking anyone for.
+                if Task.isCancelled { return }
+                logger.warning("outbox relay pass failed", metadata: ["error.message": "\(String(reflecting: error))"])
+                sent = 0
+            }
+            // A full batch means more is waiting: go again at once.
+            if sent < configuration.batchSize {
+                step.set("waiting for new events")
+                if let notifications {
+                    await notifications.wait(upTo: configuration.pollInterval)
+                } else {
+                    try? await Task.sleep(for: configuration.pollInterval)
                 }
             }
         }
@@ -146,6 +164,10 @@ public struct OutboxRelay: Service {
     /// One pass: claim, send, record. Returns how many deliveries were attempted.
     @discardableResult
     public func runOnce() async throws -> Int {
+        try await runOnce(step: step)
+    }
+
+    private func runOnce(step: RelayStep) async throws -> Int {
         let started = ContinuousClock.now
         step.set("claiming deliveries")
         let claims = try await store.claim(

@@ -92,7 +92,8 @@ public enum PlatformApplication {
         logger[metadataKey: "publisher"] = "\(module.name.rawValue)"
         let subscribers = module.eventRouting.allSubscribers.subtracting([EventRouting.analytics]).sorted()
         var configuration = OutboxRelay.Configuration(
-            subscribers: subscribers, lease: settings.lease, pollInterval: settings.pollInterval, maxAttempts: settings.maxAttempts)
+            subscribers: subscribers, lease: settings.lease, pollInterval: settings.pollInterval, maxAttempts: settings.maxAttempts,
+            lanes: settings.relayLanes)
         configuration.observedSubscribers = module.eventRouting.allSubscribers.sorted()
         configuration.publisher = module.name.rawValue
         let database = platform.settings.database
