@@ -75,7 +75,10 @@ final class SpreadTransport: EventTransport {
 
     func deliver(batch: [EventEnvelope], to subscriber: String) async -> [UUID: any Error] {
         sent.withLockedValue { $0 += batch.count }
-        inFlight.withLockedValue { $0.now += 1; $0.most = max($0.most, $0.now) }
+        inFlight.withLockedValue {
+            $0.now += 1
+            $0.most = max($0.most, $0.now)
+        }
         defer { inFlight.withLockedValue { $0.now -= 1 } }
         if latency > .zero { try? await Task.sleep(for: latency) }
         return await receivers.randomElement()!.receive(batch: batch)
