@@ -16,40 +16,48 @@ struct BenchmarkEvent: IntegrationEvent {
 
 /// Records when each event committed and when it reached the subscriber.
 final class DelayRecorder: EventReceiver {
-    private let committed = NIOLockedValueBox<[UUID: ContinuousClock.Instant]>([:])
-    private let delays = NIOLockedValueBox<[Duration]>([])
-    private let early = NIOLockedValueBox<[UUID: ContinuousClock.Instant]>([:])
+    private struct State {
+        var committed: [UUID: ContinuousClock.Instant] = [:]
+        /// Received before the writer's bookkeeping saw its commit return.
+        var early: [UUID: ContinuousClock.Instant] = [:]
+        var delays: [Duration] = []
+    }
+
+    // One lock for all three: with two, a receive and its commit's bookkeeping racing each other
+    // could each miss the other and leave the event counted as never received.
+    private let state = NIOLockedValueBox(State())
 
     func markCommitted(_ id: UUID, at instant: ContinuousClock.Instant) {
-        // The relay can be faster than the writer's bookkeeping: then the receive time is waiting here.
-        if let received = early.withLockedValue({ $0.removeValue(forKey: id) }) {
-            delays.withLockedValue { $0.append(max(.zero, received - instant)) }
-        } else {
-            committed.withLockedValue { $0[id] = instant }
+        state.withLockedValue { state in
+            if let received = state.early.removeValue(forKey: id) {
+                state.delays.append(max(.zero, received - instant))
+            } else {
+                state.committed[id] = instant
+            }
         }
     }
 
     func receive(_ envelope: EventEnvelope) async throws {
         let now = ContinuousClock.now
-        if let start = committed.withLockedValue({ $0.removeValue(forKey: envelope.id) }) {
-            delays.withLockedValue { $0.append(now - start) }
-        } else {
-            early.withLockedValue { $0[envelope.id] = now }
+        state.withLockedValue { state in
+            if let start = state.committed.removeValue(forKey: envelope.id) {
+                state.delays.append(now - start)
+            } else {
+                state.early[envelope.id] = now
+            }
         }
     }
 
-    var count: Int { delays.withLockedValue { $0.count } }
+    var count: Int { state.withLockedValue { $0.delays.count } }
 
     func percentile(_ p: Double) -> Duration {
-        let sorted = delays.withLockedValue { $0.sorted() }
+        let sorted = state.withLockedValue { $0.delays.sorted() }
         guard !sorted.isEmpty else { return .zero }
         return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
     }
 
     func reset() {
-        delays.withLockedValue { $0.removeAll() }
-        committed.withLockedValue { $0.removeAll() }
-        early.withLockedValue { $0.removeAll() }
+        state.withLockedValue { $0 = State() }
     }
 }
 
