@@ -17,7 +17,9 @@ public final class LiveChannelConnection: Sendable {
 
     private let state = Mutex(State())
     private let api: APIClient
-    private let session: UserSession
+    private let token: @Sendable () async -> String
+    private let tokenRefused: @Sendable () async -> Void
+    private let pingInterval: Duration
     private let stats: SimulationStats
     private let logger: Logger
 
@@ -25,9 +27,26 @@ public final class LiveChannelConnection: Sendable {
     private static let tokenExpired: UInt16 = 4401
 
     /// A channel for `session` on the server `api` talks to.
-    public init(api: APIClient, session: UserSession, stats: SimulationStats, logger: Logger) {
+    ///
+    /// `pingInterval`: how often the connection is pinged; one that leaves a ping unanswered until
+    /// the next is given up and opened again.
+    public convenience init(
+        api: APIClient, session: UserSession, stats: SimulationStats, logger: Logger, pingInterval: Duration = .seconds(20)
+    ) {
+        self.init(
+            api: api, token: { await session.token() }, tokenRefused: { await session.tokenRefused() }, stats: stats, logger: logger,
+            pingInterval: pingInterval)
+    }
+
+    /// A channel that gets its access token from `token` and reports a refused one to `tokenRefused`.
+    public init(
+        api: APIClient, token: @escaping @Sendable () async -> String, tokenRefused: @escaping @Sendable () async -> Void,
+        stats: SimulationStats, logger: Logger, pingInterval: Duration = .seconds(20)
+    ) {
         self.api = api
-        self.session = session
+        self.token = token
+        self.tokenRefused = tokenRefused
+        self.pingInterval = pingInterval
         self.stats = stats
         self.logger = logger
     }
@@ -47,13 +66,17 @@ public final class LiveChannelConnection: Sendable {
     /// until the task is cancelled.
     public func run() async {
         var pause = Duration.milliseconds(500)
+        // Pings the server answers prove the connection alive; one unanswered for a whole period
+        // ends it, and the loop opens another. A dead peer or a lost close frame would otherwise
+        // leave the app waiting for ever on a socket that will never speak.
+        let configuration = WebSocketClientConfiguration(autoPing: .enabled(timePeriod: pingInterval))
         while !Task.isCancelled {
-            let token = await session.token()
+            let accessToken = await token()
             let after = state.withLock { $0.lastSeq }
-            let url = api.webSocketURL("/v1/stream?access_token=\(token)&after=\(after)")
+            let url = api.webSocketURL("/v1/stream?access_token=\(accessToken)&after=\(after)")
             var received = false
             do {
-                let close = try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+                let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
                     self.opened()
                     defer { self.closed() }
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -73,7 +96,7 @@ public final class LiveChannelConnection: Sendable {
                     if Task.isCancelled { try? await outbound.close(.normalClosure, reason: nil) }
                 }
                 received = true
-                if case .unknown(let code) = close?.closeCode, code == Self.tokenExpired { await session.tokenRefused() }
+                if case .unknown(let code) = close?.closeCode, code == Self.tokenExpired { await tokenRefused() }
             } catch {
                 if Task.isCancelled { return }
                 logger.debug("live channel dropped", metadata: ["error.message": "\(error)"])
