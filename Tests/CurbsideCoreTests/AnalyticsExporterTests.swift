@@ -104,6 +104,22 @@ import Testing
         }
     }
 
+    @Test func aPassWithNothingDueLeavesTheWaitingEventsUntouched() async throws {
+        let client = try await publisher()
+        let root = newRoot()
+        try await withRunningClients([client]) {
+            _ = try await publish(5, on: client)
+            #expect(try await exporter(client, root: root, maxEvents: 10, maxAge: .seconds(3600)).runOnce().isEmpty)
+            // A row locked FOR UPDATE keeps the locker in xmax after its commit: a pass that only
+            // looked must not have locked (and so rewritten) what waits, as it once did every second.
+            let locked = try await client.query(
+                "SELECT count(*)::int FROM platform.outbox_deliveries WHERE subscriber = \(AnalyticsExporter.subscriber) AND xmax::text <> '0'",
+                logger: logger
+            ).decode(Int.self).reduce(0, +)
+            #expect(locked == 0)
+        }
+    }
+
     @Test func writtenFilesNeverChange() async throws {
         let client = try await publisher()
         let root = newRoot()
