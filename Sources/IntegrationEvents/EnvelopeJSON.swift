@@ -92,9 +92,11 @@ extension EventEnvelope {
     }
 }
 
-/// JSON string literals as JSONEncoder writes them (with `.withoutEscapingSlashes`).
-enum JSONText {
-    static func append(_ string: String, to bytes: inout [UInt8]) {
+/// JSON string literals as JSONEncoder writes them (with `.withoutEscapingSlashes`), for the few
+/// hot paths that write their JSON by hand.
+public enum JSONText {
+    /// Appends `string` as a quoted, escaped JSON string.
+    public static func append(_ string: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
             switch byte {

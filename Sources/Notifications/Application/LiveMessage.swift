@@ -1,5 +1,6 @@
 import CurbsideCore
 import Foundation
+import IntegrationEvents
 
 /// One notification as the live channel sends it: who it is for, its place in the user's sequence,
 /// and the JSON text the client receives, encoded once when the notification is recorded (the
@@ -23,25 +24,34 @@ public struct LiveMessage: Sendable, Equatable {
             userID: notification.userID, seq: notification.seq, notificationID: notification.id, text: Self.json(notification))
     }
 
+    /// The client's JSON, keys in the order JSONEncoder's `.sortedKeys` puts them, written by hand:
+    /// through JSONEncoder it was 6 % of the server's time at the fan-out's ceiling (BENCHMARKS.md).
     static func json(_ notification: StoredNotification) -> String {
-        struct Message: Encodable {
-            var type = "notification"
-            var seq: String
-            var name: String
-            var kind: String
-            var category: String
-            var title: String
-            var body: String
-            var data: [String: String]
-            var createTime: String
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(320 + notification.title.utf8.count + notification.body.utf8.count)
+        bytes += #"{"body":"#.utf8
+        JSONText.append(notification.body, to: &bytes)
+        bytes += #","category":"#.utf8
+        JSONText.append(notification.category.rawValue, to: &bytes)
+        bytes += #","createTime":"#.utf8
+        JSONText.append(Timestamp.format(notification.createTime), to: &bytes)
+        bytes += #","data":{"#.utf8
+        for (index, key) in notification.data.keys.sorted().enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONText.append(key, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            JSONText.append(notification.data[key] ?? "", to: &bytes)
         }
-        let message = Message(
-            seq: String(notification.seq), name: notification.name, kind: notification.kind, category: notification.category.rawValue,
-            title: notification.title, body: notification.body, data: notification.data,
-            createTime: Timestamp.format(notification.createTime))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(message), as: UTF8.self)) ?? "{}"
+        bytes += #"},"kind":"#.utf8
+        JSONText.append(notification.kind, to: &bytes)
+        bytes += #","name":"#.utf8
+        JSONText.append(notification.name, to: &bytes)
+        bytes += #","seq":""#.utf8
+        bytes += String(notification.seq).utf8
+        bytes += #"","title":"#.utf8
+        JSONText.append(notification.title, to: &bytes)
+        bytes += #","type":"notification"}"#.utf8
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
