@@ -109,16 +109,16 @@ final class SpreadTransport: EventTransport {
 
     func relay(
         _ client: PostgresClient, _ transport: any EventTransport, crash: OutboxRelay.CrashPoints = .init(), maxAttempts: Int = 5,
-        lease: Duration = .seconds(30), batchSize: Int = 50, eventsPerAggregate: Int = 4
+        lease: Duration = .seconds(30), batchSize: Int = 50, deliveryBatchSize: Int = 10, eventsPerAggregate: Int = 4, lanes: Int = 1
     )
         -> OutboxRelay
     {
         OutboxRelay(
             store: DeliveryStore(client: client), transport: transport,
             configuration: .init(
-                subscribers: [Self.subscriber], batchSize: batchSize, deliveryBatchSize: 10, eventsPerAggregate: eventsPerAggregate,
-                lease: lease, pollInterval: .milliseconds(20), maxAttempts: maxAttempts, baseBackoff: .milliseconds(10),
-                maxBackoff: .milliseconds(50)),
+                subscribers: [Self.subscriber], batchSize: batchSize, deliveryBatchSize: deliveryBatchSize,
+                eventsPerAggregate: eventsPerAggregate, lease: lease, pollInterval: .milliseconds(20), maxAttempts: maxAttempts,
+                baseBackoff: .milliseconds(10), maxBackoff: .milliseconds(50), lanes: lanes),
             logger: logger, crashPoints: crash)
     }
 
@@ -461,13 +461,8 @@ final class SpreadTransport: EventTransport {
             let consumers = SpreadTransport(
                 receivers: (0..<2).map { _ in RecordingReceiver(client: subscriber, consumer: "recorder", logger: logger) },
                 latency: .milliseconds(40))
-            let relay = OutboxRelay(
-                store: DeliveryStore(client: publisher), transport: consumers,
-                configuration: .init(
-                    subscribers: [Self.subscriber], batchSize: 20, deliveryBatchSize: 20, eventsPerAggregate: 3,
-                    pollInterval: .milliseconds(10), lanes: 3),
-                logger: logger)
-            let running = Task { try await relay.run() }
+            let threeLanes = relay(publisher, consumers, batchSize: 20, deliveryBatchSize: 20, eventsPerAggregate: 3, lanes: 3)
+            let running = Task { try await threeLanes.run() }
             defer { running.cancel() }
             try await publish(things, count: 15, on: publisher)
             try await waitUntilDelivered(publisher)
@@ -494,12 +489,9 @@ final class SpreadTransport: EventTransport {
                     return $0 == 1
                 }
             }
-            let doomed = OutboxRelay(
-                store: DeliveryStore(client: publisher), transport: transport,
-                configuration: .init(
-                    subscribers: [Self.subscriber], batchSize: 2, deliveryBatchSize: 2, eventsPerAggregate: 1,
-                    lease: .milliseconds(300), pollInterval: .milliseconds(10), lanes: 3),
-                logger: logger, crashPoints: crash)
+            let doomed = relay(
+                publisher, transport, crash: crash, lease: .milliseconds(300), batchSize: 2, deliveryBatchSize: 2, eventsPerAggregate: 1,
+                lanes: 3)
             // A dead process's lanes all stop: run() returns instead of the other lanes going on.
             try await withTimeout(.seconds(10), throwing: TestFailure("the relay kept running after a lane crashed")) {
                 try await doomed.run()

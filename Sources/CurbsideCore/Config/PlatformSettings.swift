@@ -153,7 +153,7 @@ public struct PlatformSettings: Sendable {
             pollInterval: .milliseconds(config.int(forKey: "events.poll_ms", default: 200)),
             maxAttempts: config.int(forKey: "events.max_attempts", default: 10),
             lease: .seconds(config.int(forKey: "events.lease_seconds", default: 30)),
-            relayLanes: max(1, config.int(forKey: "events.relay_lanes", default: 2)),
+            relayLanes: config.int(forKey: "events.relay_lanes", default: 2),
             exportDirectory: config.string(forKey: "events.export_dir", default: ".local/analytics"),
             exportMaxEventsPerFile: config.int(forKey: "events.export_max_events", default: 10_000),
             exportMaxAge: .seconds(config.int(forKey: "events.export_max_age_seconds", default: 60)),

@@ -76,8 +76,6 @@ public struct OutboxRelay: Service {
     let logger: Logger
     let crashPoints: CrashPoints
     let notifications: OutboxNotifications?
-    /// What the relay is doing, named in the log when a pass is abandoned.
-    let step = RelayStep()
 
     public init(
         store: DeliveryStore, transport: any EventTransport, configuration: Configuration, logger: Logger,
@@ -101,14 +99,16 @@ public struct OutboxRelay: Service {
             // death of the process would.
             try? await withThrowingDiscardingTaskGroup { group in
                 for lane in 0..<configuration.lanes {
-                    group.addTask { try await passes(reportingBacklog: lane == 0, step: lane == 0 ? step : RelayStep()) }
+                    group.addTask { try await passes(reportingBacklog: lane == 0) }
                 }
             }
         }
     }
 
     /// One lane: passes one after another until cancelled.
-    private func passes(reportingBacklog: Bool, step: RelayStep) async throws {
+    private func passes(reportingBacklog: Bool) async throws {
+        // What the lane is doing, named in the log when a pass is abandoned.
+        let step = RelayStep()
         var lastReport = ContinuousClock.now - .seconds(3600)
         while !Task.isCancelled {
             if reportingBacklog && ContinuousClock.now - lastReport > .seconds(5) {
@@ -164,7 +164,7 @@ public struct OutboxRelay: Service {
     /// One pass: claim, send, record. Returns how many deliveries were attempted.
     @discardableResult
     public func runOnce() async throws -> Int {
-        try await runOnce(step: step)
+        try await runOnce(step: RelayStep())
     }
 
     private func runOnce(step: RelayStep) async throws -> Int {
