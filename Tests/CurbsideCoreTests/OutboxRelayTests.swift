@@ -388,6 +388,58 @@ final class SpreadTransport: EventTransport {
         }
     }
 
+    /// A relay's session outlives the size its outbox had when the session began: marking a pass
+    /// delivered must look its deliveries up by key after the table grew, not read every delivery of
+    /// the subscriber as a plan made for the nearly empty table would (a prepared statement did,
+    /// from its sixth pass on, until the table's statistics were next analyzed).
+    @Test func markingAPassDeliveredReadsOnlyItsDeliveriesAfterTheOutboxGrew() async throws {
+        let (publisherDB, _) = try await databases()
+        let session = publisherDB.client(logger: logger, connections: 1)
+        let observer = publisherDB.client(logger: logger)
+        let store = DeliveryStore(client: session)
+        let owner = UUID()
+        try await withRunningClients([session, observer]) {
+            func passOfOne() async throws -> [UUID] {
+                try await publish(["t"], count: 1, on: session)
+                let claims = try await store.claim(subscribers: [Self.subscriber], owner: owner, lease: .seconds(30), limit: 10, logger: logger)
+                #expect(claims.count == 1)
+                return claims.map(\.envelope.id)
+            }
+            // Passes on the nearly empty table, enough for PostgreSQL to settle on a plan for a statement it keeps.
+            for _ in 0..<8 {
+                let ids = try await passOfOne()
+                #expect(try await store.markDelivered(subscriber: Self.subscriber, eventIDs: ids, owner: owner, logger: logger) == 1)
+            }
+            try await session.query(
+                """
+                WITH events AS (
+                    INSERT INTO platform.outbox (id, aggregatetype, aggregateid, type, payload, occurred_at)
+                    SELECT gen_random_uuid(), 'thing', 'old' || n, 'test.v1.Happened', '{}', now() FROM generate_series(1, 5000) AS n
+                    RETURNING id, aggregateid, seq
+                )
+                INSERT INTO platform.outbox_deliveries (subscriber, event_id, aggregate_key, seq, state, delivered_at)
+                SELECT \(Self.subscriber), id, 'thing/' || aggregateid, seq, 'DELIVERED', now() FROM events
+                """, logger: logger)
+            let ids = try await passOfOne()
+            let before = try await primaryKeyEntriesRead(session: session, observer: observer)
+            #expect(try await store.markDelivered(subscriber: Self.subscriber, eventIDs: ids, owner: owner, logger: logger) == 1)
+            let read = try await primaryKeyEntriesRead(session: session, observer: observer) - before
+            #expect(read < 100, "marking one delivery read \(read) primary-key entries of 5,009")
+        }
+    }
+
+    /// Index entries read so far through the deliveries' primary key, with `session`'s own counts
+    /// flushed first (PostgreSQL publishes a session's statistics at most once a second otherwise).
+    func primaryKeyEntriesRead(session: PostgresClient, observer: PostgresClient) async throws -> Int {
+        try await session.query("SELECT pg_stat_force_next_flush()", logger: logger)
+        // The flush happens as the session goes idle, before it reads its next statement.
+        try await session.query("SELECT 1", logger: logger)
+        for try await read in try await observer.query(
+            "SELECT idx_tup_read::int FROM pg_stat_user_indexes WHERE indexrelname = 'outbox_deliveries_pkey'", logger: logger
+        ).decode(Int.self) { return read }
+        throw TestFailure("no statistics for outbox_deliveries_pkey")
+    }
+
     @Test func eventsBehindAFailedOneGoBackUnattemptedAndFollowItInOrder() async throws {
         let (publisherDB, subscriberDB) = try await databases()
         let publisher = publisherDB.client(logger: logger)

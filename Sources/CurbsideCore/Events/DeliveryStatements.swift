@@ -86,29 +86,3 @@ struct ClaimDeliveries: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
-
-/// Marks leased deliveries of one subscriber delivered, after each pass; prepared like the claim.
-struct MarkDelivered: PostgresPreparedStatement {
-    static let name = "curbside_outbox_mark_delivered_v1"
-    static let sql = """
-        UPDATE platform.outbox_deliveries
-        SET state = 'DELIVERED', delivered_at = now(), lease_owner = NULL, lease_until = NULL, last_error = NULL
-        WHERE subscriber = $1 AND event_id = ANY($2) AND lease_owner = $3 AND (state = 'PENDING') IS TRUE
-        RETURNING 1
-        """
-    typealias Row = Int
-
-    let subscriber: String
-    let eventIDs: [UUID]
-    let owner: UUID
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
-        bindings.append(subscriber)
-        bindings.append(eventIDs)
-        bindings.append(owner)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
-}

@@ -42,8 +42,11 @@ struct ScratchDatabase {
         }
     }
 
-    /// A pool on this database (to be run with `withRunningClients`).
-    func client(logger: Logger) -> PostgresClient {
-        PostgresClient(configuration: owner.make(), backgroundLogger: logger)
+    /// A pool on this database (to be run with `withRunningClients`), of at most `connections`
+    /// connections when given (one, for a test about what a single session keeps).
+    func client(logger: Logger, connections: Int? = nil) -> PostgresClient {
+        var configuration = owner.make()
+        if let connections { configuration.options.maximumConnections = connections }
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 }
