@@ -144,4 +144,87 @@ import Testing
             #expect(try await repository.trip(fresh.id, on: database, reader: nil, logger: logger)?.state == .requested)
         }
     }
+
+    /// The trip row's version in PostgreSQL: a new one for every write, even of the same values.
+    func rowVersion(_ id: UUID, on database: Database) async throws -> String {
+        for try await version in try await database.primary.query(
+            "SELECT xmin::text FROM platform.trips WHERE id = \(id)", logger: logger
+        ).decode(String.self) { return version }
+        throw TripsError.notFound("trips/\(id)")
+    }
+
+    /// A trip stored and moved on to DISPATCHING, as the request's own path leaves it.
+    func dispatchingTrip(_ module: TripsModule, now: Date) async throws -> Trip {
+        let trip = try newTrip()
+        _ = try await module.trips.trips.insert(trip, requestID: nil, requestHash: "h", on: module.databases.platform, logger: logger)
+        return try await module.trips.trips.update(trip.id, on: module.databases.platform, writer: nil, idempotency: nil, logger: logger) {
+            try $0.startDispatching(now: now)
+        }.trip
+    }
+
+    @Test func aChangeThatChangesNothingWritesNothing() async throws {
+        try await withModule { module in
+            let repository = module.trips.trips
+            let database = module.databases.platform
+            let now = TripsClock().now()
+            let trip = try await dispatchingTrip(module, now: now)
+            let dispatching = try await rowVersion(trip.id, on: database)
+            // A retry of the same step, and an event whose work was done: both find nothing to do.
+            _ = try await repository.update(trip.id, on: database, writer: nil, idempotency: nil, logger: logger) {
+                $0.state == .requested ? try $0.startDispatching(now: now) : []
+            }
+            for lockOnlyToChange in [false, true] {
+                #expect(
+                    try await repository.receive(
+                        eventID: UUID(), consumer: "test", trip: trip.id, on: database, lockOnlyToChange: lockOnlyToChange, logger: logger
+                    ) { $0.state == .requested ? try $0.startDispatching(now: now) : [] })
+            }
+            #expect(try await rowVersion(trip.id, on: database) == dispatching)
+        }
+    }
+
+    /// Payments' outcome usually arrives after the request's own path applied it; it must not queue
+    /// behind whoever holds the trip (here: a transaction that keeps it locked until told to stop).
+    @Test func anEventWithNothingToChangeDoesNotWaitForTheTripsLock() async throws {
+        try await withModule { module in
+            let repository = module.trips.trips
+            let database = module.databases.platform
+            let now = TripsClock().now()
+            let trip = try await dispatchingTrip(module, now: now)
+            let (locked, lockedSignal) = AsyncStream<Void>.makeStream()
+            let (stop, stopSignal) = AsyncStream<Void>.makeStream()
+            let released = ReleaseFlag()
+            let logger = logger
+            let holder = Task {
+                try await database.primary.withConnection { connection in
+                    try await connection.query("BEGIN", logger: logger)
+                    try await connection.query("SELECT 1 FROM platform.trips WHERE id = \(trip.id) FOR UPDATE", logger: logger)
+                    lockedSignal.yield()
+                    // Until the test is done, or long enough that an event waiting for the lock is plain to see.
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask { for await _ in stop { return } }
+                        group.addTask { try? await Task.sleep(for: .seconds(10)) }
+                        await group.next()
+                        group.cancelAll()
+                    }
+                    await released.set()
+                    try await connection.query("ROLLBACK", logger: logger)
+                }
+            }
+            for await _ in locked { break }
+            let applied = try await repository.receive(
+                eventID: UUID(), consumer: "test", trip: trip.id, on: database, lockOnlyToChange: true, logger: logger
+            ) { $0.state == .requested ? try $0.startDispatching(now: now) : [] }
+            #expect(applied)
+            #expect(!(await released.isSet), "the event waited for the lock on a trip it had nothing to change on")
+            stopSignal.yield()
+            try await holder.value
+        }
+    }
+}
+
+/// Whether a lock holder has let go.
+private actor ReleaseFlag {
+    private(set) var isSet = false
+    func set() { isSet = true }
 }

@@ -60,13 +60,14 @@ public struct DispatchEventsReceiver: EventReceiver {
         } else if let event = try envelope.decode(as: PaymentsV1.PaymentAuthorized.self) {
             guard let id = Self.tripID(event.trip) else { return logger.warning("event names no trip") }
             let now = clock.now()
-            try await apply(envelope.id, trip: id) { trip in
+            // The request's own path usually dispatched the trip already (it saw the hold succeed).
+            try await apply(envelope.id, trip: id, lockOnlyToChange: true) { trip in
                 trip.state == .requested ? try trip.startDispatching(now: now) : []
             }
         } else if let event = try envelope.decode(as: PaymentsV1.PaymentDeclined.self) {
             guard let id = Self.tripID(event.trip) else { return logger.warning("event names no trip") }
             let now = clock.now()
-            try await apply(envelope.id, trip: id) { trip in
+            try await apply(envelope.id, trip: id, lockOnlyToChange: true) { trip in
                 trip.state == .requested
                     ? try trip.cancel(by: .init(party: .system, userID: nil), reason: TripService.paymentDeclined, gracePeriod: 0, now: now)
                     : []
@@ -76,9 +77,13 @@ public struct DispatchEventsReceiver: EventReceiver {
         }
     }
 
-    private func apply(_ eventID: UUID, trip id: UUID, _ change: @escaping @Sendable (inout Trip) throws -> [TripEvent]) async throws {
+    private func apply(
+        _ eventID: UUID, trip id: UUID, lockOnlyToChange: Bool = false, _ change: @escaping @Sendable (inout Trip) throws -> [TripEvent]
+    ) async throws {
         do {
-            _ = try await trips.receive(eventID: eventID, consumer: Self.consumer, trip: id, on: database, logger: logger, change)
+            _ = try await trips.receive(
+                eventID: eventID, consumer: Self.consumer, trip: id, on: database, lockOnlyToChange: lockOnlyToChange, logger: logger,
+                change)
         } catch TripsError.notFound(let name) {
             // Not a trip of ours (or never committed): nothing to apply, and retrying cannot help.
             logger.warning("event for an unknown trip", metadata: ["trip": "\(name)"])

@@ -106,7 +106,11 @@ public struct TripRepository: Sendable {
         let rows = try await connection.query(
             "SELECT \(unescaped: TripRecords.columns) FROM platform.trips WHERE id = \(id) FOR UPDATE", logger: logger)
         guard var trip = try await TripRecords.trips(rows).first else { throw TripsError.notFound(name) }
+        let unchanged = trip
         let events = try change(&trip)
+        // Nothing to write (a retry, an event whose work was done): a new row version with the same
+        // values would cost the write, its WAL and its index entries for nothing.
+        if events.isEmpty && trip == unchanged { return Outcome(trip: trip, pinRejected: nil) }
         try await save(trip, on: connection, logger: logger)
         var pinRejected: Int?
         for event in events {
