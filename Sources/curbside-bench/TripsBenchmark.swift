@@ -176,9 +176,19 @@ struct TripsBenchmark {
         let requests = returned.withLockedValue { $0 }
         let offers = try await firstOffers(Array(requests.keys))
         var sample = LatencySample()
-        for (trip, at) in requests {
-            if let offered = offers[trip] { sample.add(.seconds(max(0, offered.timeIntervalSince(at)))) } else { sample.errors += 1 }
+        var timeline = "returned_unix_seconds,offer_delay_seconds\n"
+        for (trip, at) in requests.sorted(by: { $0.value < $1.value }) {
+            guard let offered = offers[trip] else {
+                sample.errors += 1
+                continue
+            }
+            sample.add(.seconds(max(0, offered.timeIntervalSince(at))))
+            timeline += "\(at.timeIntervalSince1970),\(offered.timeIntervalSince(at))\n"
         }
+        // Each request's delay in order, to tell a steady tail from one that starts partway (the
+        // first offers expiring 15 s in, with every offer of the bench left unanswered).
+        let timelinePath = BenchEnvironment.string("CURBSIDE_BENCH_OFFER_TIMELINE", "")
+        if !timelinePath.isEmpty { try timeline.write(toFile: timelinePath, atomically: true, encoding: .utf8) }
         let refused = sent.sample.errors > 0 ? ", \(sent.sample.errors) refused; first: \(Self.cell(failures.text ?? "?"))" : ""
         return
             "| trip request returned → offer created, \(rate) requests/s (\(requests.count) requests, \(sample.errors) without offer\(refused)) | p50 \(LatencySample.milliseconds(sample.percentile(0.5))) | p99 \(LatencySample.milliseconds(sample.percentile(0.99))) |"
