@@ -162,6 +162,17 @@ import Testing
         }.trip
     }
 
+    /// Payments' authorization as trips' receiver applies it: dispatching a trip still REQUESTED,
+    /// nothing for one the request's own path has dispatched. Returns whether the event was new.
+    func receivePaymentAuthorized(
+        _ trip: Trip, module: TripsModule, lockOnlyToChange: Bool, now: Date
+    ) async throws -> Bool {
+        try await module.trips.trips.receive(
+            eventID: UUID(), consumer: "test", trip: trip.id, on: module.databases.platform, lockOnlyToChange: lockOnlyToChange,
+            logger: logger
+        ) { $0.state == .requested ? try $0.startDispatching(now: now) : [] }
+    }
+
     @Test func aChangeThatChangesNothingWritesNothing() async throws {
         try await withModule { module in
             let repository = module.trips.trips
@@ -174,10 +185,7 @@ import Testing
                 $0.state == .requested ? try $0.startDispatching(now: now) : []
             }
             for lockOnlyToChange in [false, true] {
-                #expect(
-                    try await repository.receive(
-                        eventID: UUID(), consumer: "test", trip: trip.id, on: database, lockOnlyToChange: lockOnlyToChange, logger: logger
-                    ) { $0.state == .requested ? try $0.startDispatching(now: now) : [] })
+                #expect(try await receivePaymentAuthorized(trip, module: module, lockOnlyToChange: lockOnlyToChange, now: now))
             }
             #expect(try await rowVersion(trip.id, on: database) == dispatching)
         }
@@ -187,7 +195,6 @@ import Testing
     /// behind whoever holds the trip (here: a transaction that keeps it locked until told to stop).
     @Test func anEventWithNothingToChangeDoesNotWaitForTheTripsLock() async throws {
         try await withModule { module in
-            let repository = module.trips.trips
             let database = module.databases.platform
             let now = TripsClock().now()
             let trip = try await dispatchingTrip(module, now: now)
@@ -212,10 +219,7 @@ import Testing
                 }
             }
             for await _ in locked { break }
-            let applied = try await repository.receive(
-                eventID: UUID(), consumer: "test", trip: trip.id, on: database, lockOnlyToChange: true, logger: logger
-            ) { $0.state == .requested ? try $0.startDispatching(now: now) : [] }
-            #expect(applied)
+            #expect(try await receivePaymentAuthorized(trip, module: module, lockOnlyToChange: true, now: now))
             #expect(!(await released.isSet), "the event waited for the lock on a trip it had nothing to change on")
             stopSignal.yield()
             try await holder.value

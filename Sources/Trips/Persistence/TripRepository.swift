@@ -88,9 +88,7 @@ public struct TripRepository: Sendable {
                     return Array((outcome.pinRejected.map { "pin:\($0)" } ?? "ok").utf8)
                 }
                 if let applied { return applied }
-                let rows = try await connection.query(
-                    "SELECT \(unescaped: TripRecords.columns) FROM platform.trips WHERE id = \(id)", logger: logger)
-                guard let trip = try await TripRecords.trips(rows).first else { throw TripsError.notFound(name) }
+                let trip = try await load(id, name: name, locking: false, on: connection, logger: logger)
                 let text = String(decoding: stored, as: UTF8.self)
                 return Outcome(trip: trip, pinRejected: text.hasPrefix("pin:") ? Int(text.dropFirst(4)) : nil)
             }
@@ -99,13 +97,20 @@ public struct TripRepository: Sendable {
         }
     }
 
+    /// Applies `change` to the trip under its lock and saves the trip and its events. With
+    /// `lockOnlyToChange`, the change is first worked out on the trip as last committed, and the lock
+    /// is taken only if there is something to change: a transaction that writes nothing to the trip
+    /// is as if it ran when it read, so it need not wait for a writer holding the trip.
     func apply(
-        _ id: UUID, name: String, on connection: PostgresConnection, logger: Logger,
+        _ id: UUID, name: String, on connection: PostgresConnection, lockOnlyToChange: Bool = false, logger: Logger,
         _ change: @Sendable (inout Trip) throws -> [TripEvent]
     ) async throws -> Outcome {
-        let rows = try await connection.query(
-            "SELECT \(unescaped: TripRecords.columns) FROM platform.trips WHERE id = \(id) FOR UPDATE", logger: logger)
-        guard var trip = try await TripRecords.trips(rows).first else { throw TripsError.notFound(name) }
+        if lockOnlyToChange {
+            var trip = try await load(id, name: name, locking: false, on: connection, logger: logger)
+            let committed = trip
+            if try change(&trip).isEmpty && trip == committed { return Outcome(trip: committed, pinRejected: nil) }
+        }
+        var trip = try await load(id, name: name, locking: true, on: connection, logger: logger)
         let unchanged = trip
         let events = try change(&trip)
         // Nothing to write (a retry, an event whose work was done): a new row version with the same
@@ -118,6 +123,15 @@ public struct TripRepository: Sendable {
             try await publisher.publish(event, trip: trip, on: connection, logger: logger)
         }
         return Outcome(trip: trip, pinRejected: pinRejected)
+    }
+
+    /// The trip as the connection sees it, locked for update when `locking`; `TripsError.notFound` without it.
+    private func load(_ id: UUID, name: String, locking: Bool, on connection: PostgresConnection, logger: Logger) async throws -> Trip {
+        let rows = try await connection.query(
+            "SELECT \(unescaped: TripRecords.columns) FROM platform.trips WHERE id = \(id) \(unescaped: locking ? "FOR UPDATE" : "")",
+            logger: logger)
+        guard let trip = try await TripRecords.trips(rows).first else { throw TripsError.notFound(name) }
+        return trip
     }
 
     private func save(_ trip: Trip, on connection: PostgresConnection, logger: Logger) async throws {
