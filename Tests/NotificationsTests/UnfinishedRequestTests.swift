@@ -9,13 +9,24 @@ import Testing
 
 /// Connections that have not finished their first request, on the server with the WebSocket
 /// upgrade (where they wait in the upgrade negotiation): they neither hold up a stop nor stay
-/// open past the head deadline (`FirstRequestGuard`), and what did finish its head is left alone.
+/// open past the head deadline (`FirstRequestGuard`), and what did finish its request is left alone.
 @Suite(.serialized) struct UnfinishedRequestTests {
     /// How a connection that never completes a request head starts.
     enum Opening: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case nothingSent, halfAHead
+        /// A whole upgrade head announcing a body that never comes: the negotiation waits for the
+        /// request's end, after the head, where nothing but a close reaches it.
+        case upgradeAwaitingItsBody
 
-        var bytes: String { self == .nothingSent ? "" : "GET /v1/stream?after=0 HTTP/1.1\r\nHost: curbside\r\n" }
+        var bytes: String {
+            switch self {
+            case .nothingSent: ""
+            case .halfAHead: "GET /v1/stream?after=0 HTTP/1.1\r\nHost: curbside\r\n"
+            case .upgradeAwaitingItsBody:
+                "GET /v1/stream?after=0 HTTP/1.1\r\nHost: curbside\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nContent-Length: 5\r\n\r\n"
+            }
+        }
         var testDescription: String { rawValue }
     }
 

@@ -18,7 +18,7 @@ public protocol WebSocketEndpoint: Sendable {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with the platform's channel handlers, upgrading requests to `endpoints` to WebSockets;
-    /// each connection's first request head must arrive within `headerTimeout` (``FirstRequestGuard``).
+    /// each connection's first request must be under way within `headerTimeout` (``FirstRequestGuard``).
     static func curbside(
         endpoints: [any WebSocketEndpoint], headerTimeout: TimeAmount,
         channelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler]
@@ -36,7 +36,7 @@ extension HTTPServerBuilder {
                     guard let endpoint = endpoints.first(where: { $0.path == path }) else { return .dontUpgrade }
                     return await endpoint.upgrade(request, logger: logger)
                 },
-                timeout: headerTimeout)
+                timeout: headerTimeout, upgrades: true)
         }
     }
 }
