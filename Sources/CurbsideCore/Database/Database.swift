@@ -36,15 +36,31 @@ public final class Database: Sendable {
     /// Every pool this database owns; each must run as a service before anything queries it.
     public var clients: [PostgresClient] { [primary] + replicas.map(\.client) }
 
+    /// When a transaction's commit returns.
+    public enum CommitDurability: Sendable {
+        /// Once the commit is on disk (PostgreSQL's `synchronous_commit`, the default).
+        case flushed
+        /// At once; PostgreSQL's WAL writer puts it on disk within about 0.6 s (three
+        /// `wal_writer_delay`s). A crash of the database server in that time loses the transaction
+        /// whole (never part of it, never out of order). For writes superseded within seconds
+        /// anyway, such as drivers' location reports.
+        case eventual
+    }
+
     /// Runs `body` in a transaction on the primary and remembers the WAL position of the commit for
     /// `writer`, so that the writer's later reads never see an older state.
     @discardableResult
     public func transaction<Result: Sendable>(
-        writer: UUID? = nil, logger: Logger,
+        writer: UUID? = nil, durability: CommitDurability = .flushed, logger: Logger,
         _ body: @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await primary.withConnection { connection in
-            let result = try await connection.inTransaction(logger: logger, body)
+            let result = try await connection.inTransaction(logger: logger) { connection in
+                if durability == .eventual {
+                    try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
+                }
+                return try await body(connection)
+            }
             if let writer {
                 // The insert position, not pg_current_wal_lsn() (the write position): with
                 // synchronous_commit off the commit record may not be written out yet, and a
